@@ -1,0 +1,72 @@
+"""Login, phone authorisation and the user's own record."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api.http import Call, route
+from chalicelib.auth import service
+from chalicelib.auth.levels import ANONYMOUS, SESSION
+from chalicelib.config import iso
+from chalicelib.wechat import get_wechat
+
+bp = Blueprint(__name__)
+
+# WeChat's codes are 32 characters; the bound only keeps garbage out of logs and hashes.
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Blob = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+
+
+class LoginBody(msgspec.Struct):
+    code: Code
+
+
+class PhoneBody(msgspec.Struct, rename="camel"):
+    """Either ``code`` (getPhoneNumber since base library 2.21.2) or the legacy pair."""
+
+    code: Code | None = None
+    encrypted_data: Blob | None = None
+    iv: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+
+
+@route(bp, "POST", "/auth/login", auth=ANONYMOUS, body=LoginBody)
+def login(call: Call) -> dict:
+    return _session(service.login(call.body.code, wechat=get_wechat(), now=call.now))
+
+
+@route(bp, "POST", "/auth/phone", auth=SESSION, body=PhoneBody)
+def authorise_phone(call: Call) -> dict:
+    body: PhoneBody = call.body
+    if body.code is not None:
+        session = service.authorise_phone_by_code(call.user_id, body.code, wechat=get_wechat(), now=call.now)
+    elif body.encrypted_data is not None and body.iv is not None:
+        session = service.authorise_phone_by_encrypted_data(
+            call.user_id, body.encrypted_data, body.iv, wechat=get_wechat(), now=call.now
+        )
+    else:
+        raise errors.ValidationFailed("Send either code, or encryptedData with iv.")
+    return _session(session)
+
+
+@route(bp, "GET", "/me", auth=SESSION)
+def me(call: Call) -> dict:
+    p = service.profile(call.user_id)
+    return {
+        "id": p.user_id,
+        "level": p.level,
+        "phone": p.phone,
+        "firstSeen": iso(p.first_seen),
+        "lastActive": iso(p.last_active),
+    }
+
+
+@route(bp, "DELETE", "/me", auth=SESSION, status=204)
+def delete_me(call: Call) -> None:
+    service.delete_account(call.user_id)
+
+
+def _session(s: service.Session) -> dict:
+    return {"token": s.token, "expiresIn": s.expires_in, "user": {"id": s.user_id, "level": s.level, "isNew": s.is_new}}

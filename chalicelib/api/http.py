@@ -1,0 +1,141 @@
+"""The one way a function meets HTTP: ``@route(bp, "POST", "/path", auth=..., body=...)``.
+
+It registers the Chalice route and wraps the view so that, in this order, the body is parsed
+and validated (msgspec), the caller's token is checked against the level the function
+declares, the view runs, and whatever it raises becomes ``{"error": {"code", "message"}}``.
+Chalice catches route exceptions before middleware can see them, so this is where they end.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib import config, errors
+from chalicelib.auth import tokens
+from chalicelib.auth.levels import ANONYMOUS, USER_LEVELS, satisfies
+from chalicelib.store.transactions import is_transient
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 16 * 1024
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a view gets: the parsed body, the caller, path parameters and the time."""
+
+    request: Request
+    principal: tokens.Principal | None
+    body: Any
+    path: dict[str, str]
+    now: datetime
+
+    @property
+    def user_id(self) -> str:
+        assert self.principal is not None, "only functions above anonymous level read user_id"
+        return self.principal.user_id
+
+
+View = Callable[[Call], Any]
+
+
+def route(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    auth: str,
+    body: type | None = None,
+    max_body: int = MAX_BODY,
+    status: int = 200,
+) -> Callable[[View], Callable[..., Response]]:
+    """Register ``fn(call) -> dict | None`` as ``method path`` needing level ``auth``."""
+    if auth not in USER_LEVELS:
+        raise ValueError(f"unknown authorisation level {auth!r}")
+
+    def register(fn: View) -> Callable[..., Response]:
+        @functools.wraps(fn)
+        def view(**path_params: str) -> Response:
+            request = bp.current_request
+            try:
+                now = config.utcnow()
+                call = Call(
+                    request=request,
+                    principal=_principal(request, auth, now),
+                    body=_body(request, body, max_body),
+                    path=path_params,
+                    now=now,
+                )
+                result = fn(call)
+            except errors.AppError as exc:
+                return error_response(exc)
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("storage unavailable: %s", type(exc).__name__)
+                    return error_response(errors.StorageUnavailable(retry_after=1))
+                log.exception("unhandled error in %s %s", method, path)
+                return error_response(errors.AppError())
+            if result is None:
+                return Response(body="", status_code=204 if status == 200 else status)
+            return json_response(result, status)
+
+        view.auth = auth  # type: ignore[attr-defined]  # read by the manifest test
+        bp.route(path, methods=[method], content_types=["application/json"])(view)
+        return view
+
+    return register
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=msgspec.json.encode(body).decode(), status_code=status, headers={**JSON_HEADERS, **(headers or {})}
+    )
+
+
+def error_response(exc: errors.AppError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return json_response(exc.to_json(), exc.status, headers)
+
+
+def _principal(request: Request, needed: str, now: datetime) -> tokens.Principal | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        if needed == ANONYMOUS:
+            return None
+        raise errors.AuthRequired()
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.TokenInvalid("Send the token as 'Authorization: Bearer <token>'.")
+    try:
+        principal = tokens.verify(token.strip(), key=config.settings().token_key, now=now)
+    except (errors.TokenInvalid, errors.TokenExpired):
+        if needed == ANONYMOUS:  # a stale token must not break browsing
+            return None
+        raise
+    if not satisfies(principal.level, needed):
+        raise errors.PurchaseRequired()
+    return principal
+
+
+def _body(request: Request, struct: type | None, limit: int) -> Any:
+    if struct is None:
+        return None
+    raw = request.raw_body or b""
+    if len(raw) > limit:
+        raise errors.PayloadTooLarge(f"The request body is over {limit // 1024} KB.")
+    if not raw.strip():
+        raise errors.InvalidJson()
+    try:
+        return msgspec.json.decode(raw, type=struct)
+    except msgspec.ValidationError as exc:
+        raise errors.ValidationFailed(str(exc)) from exc
+    except msgspec.DecodeError as exc:
+        raise errors.InvalidJson() from exc

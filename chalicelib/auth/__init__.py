@@ -1,0 +1,1 @@
+"""Login, authorisation levels, the phone number, and the user's own record."""

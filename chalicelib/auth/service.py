@@ -1,0 +1,112 @@
+"""Login, phone authorisation, the user's profile and account deletion."""
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib import config, errors
+from chalicelib.auth import store, tokens
+from chalicelib.auth.levels import PURCHASE
+from chalicelib.wechat import WeChat
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a login or a phone authorisation answers: a fresh token and who it is for."""
+
+    token: str
+    expires_in: int
+    user_id: str
+    level: str
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    level: str
+    phone: str | None  # masked: 138****8000
+    first_seen: datetime
+    last_active: datetime
+
+
+def user_id_for(appid: str, openid: str) -> str:
+    """Stable, opaque and derived: the openid never leaves the server, and no lookup is needed."""
+    digest = hashlib.sha256(f"{appid}:{openid}".encode()).digest()
+    return "u" + base64.b32encode(digest).decode().lower()[:24]
+
+
+def login(code: str, *, wechat: WeChat, now: datetime) -> Session:
+    """``wx.login`` code → the user (created on first login) and a session token.
+
+    A retried request whose code WeChat has already accepted gets the first answer again.
+    """
+    receipt = store.receipt_key("login", code)
+    try:
+        wx = wechat.code_to_session(code)
+    except errors.WechatCodeInvalid:
+        earlier = store.find_receipt(receipt, now=now)
+        if earlier is None:
+            raise
+        store.get_user(earlier.user_id)  # deleted since? then the retry must not log it in
+        return _session(earlier.user_id, earlier.level, earlier.is_new, now=now)
+    user_id = user_id_for(wechat.appid, wx.openid)
+    level, is_new = store.record_login(user_id, wx, receipt, now=now)
+    return _session(user_id, level, is_new, now=now)
+
+
+def authorise_phone_by_code(user_id: str, code: str, *, wechat: WeChat, now: datetime) -> Session:
+    """The ``getPhoneNumber`` button's code → the phone; the user reaches purchase level."""
+    receipt = store.receipt_key("phone", code)
+    try:
+        phone = wechat.phone_number(code)
+    except errors.PhoneCodeInvalid:
+        earlier = store.find_receipt(receipt, now=now)
+        if earlier is None or earlier.user_id != user_id:
+            raise
+        return _session(user_id, PURCHASE, False, now=now)
+    store.bind_phone(user_id, phone, receipt, now=now)
+    return _session(user_id, PURCHASE, False, now=now)
+
+
+def authorise_phone_by_encrypted_data(
+    user_id: str, encrypted_data: str, iv: str, *, wechat: WeChat, now: datetime
+) -> Session:
+    """The legacy form, decrypted with the session_key of the user's latest login.
+
+    Naturally idempotent: the same data decrypts to the same phone until the next login.
+    """
+    user = store.get_user(user_id)
+    phone = wechat.decrypt_phone(user.session_key, encrypted_data, iv)
+    store.bind_phone(user_id, phone, None, now=now)
+    return _session(user_id, PURCHASE, False, now=now)
+
+
+def profile(user_id: str) -> Profile:
+    user = store.get_user(user_id)
+    return Profile(
+        user_id=user.user_id,
+        level=user.level,
+        phone=mask_phone(user.phone),
+        first_seen=user.first_seen,
+        last_active=user.last_active,
+    )
+
+
+def delete_account(user_id: str) -> None:
+    """PIPL erasure: every item holding the user's personal data. Idempotent."""
+    store.delete_user(user_id)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+def _session(user_id: str, level: str, is_new: bool, *, now: datetime) -> Session:
+    s = config.settings()
+    token = tokens.issue(user_id, level, key=s.token_key, ttl_seconds=s.token_ttl_seconds, now=now)
+    return Session(token=token, expires_in=s.token_ttl_seconds, user_id=user_id, level=level, is_new=is_new)

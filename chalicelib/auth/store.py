@@ -1,0 +1,93 @@
+"""Storage of users and receipts; each function owns one write or one transaction."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib import errors
+from chalicelib.auth.levels import PURCHASE, SESSION
+from chalicelib.auth.models import Receipt, User
+from chalicelib.store.transactions import failed_conditions, transaction
+from chalicelib.wechat import Phone, WxSession
+
+# WeChat's codes live five minutes; a receipt outlives the longest client retry of one.
+RECEIPT_LIFETIME = timedelta(minutes=10)
+
+
+def receipt_key(kind: str, code: str) -> str:
+    # Hashed: the table holds nothing that could be replayed against WeChat.
+    return f"{kind}#{hashlib.sha256(code.encode()).hexdigest()}"
+
+
+def record_login(user_id: str, wx: WxSession, receipt: str, *, now: datetime) -> tuple[str, bool]:
+    """Create the user on first login or refresh them; returns (level, is_new). Two round trips.
+
+    One upsert does both, so two first logins racing cannot create two users: ``login_count``
+    comes back as 1 to exactly one of them.
+    """
+    user = User(user_id)
+    actions = [
+        User.openid.set(wx.openid),
+        User.session_key.set(wx.session_key),
+        User.first_seen.set(User.first_seen | now),
+        User.level.set(User.level | SESSION),
+        User.last_active.set(now),
+        User.login_count.add(1),
+    ]
+    if wx.unionid:
+        actions.append(User.unionid.set(wx.unionid))
+    user.update(actions=actions)
+    is_new = user.login_count == 1
+    Receipt(receipt, user_id=user_id, level=user.level, is_new=is_new, expires_at=now + RECEIPT_LIFETIME).save()
+    return user.level, is_new
+
+
+def bind_phone(user_id: str, phone: Phone, receipt: str | None, *, now: datetime) -> None:
+    """Store the phone and raise the user to purchase level, with the code's receipt: one transaction."""
+    user = User(user_id)
+    try:
+        with transaction() as tx:
+            tx.update(
+                user,
+                actions=[
+                    User.phone.set(phone.pure_number),
+                    User.phone_country.set(phone.country_code),
+                    User.level.set(PURCHASE),
+                    User.last_active.set(now),
+                ],
+                # A deleted account must not come back to life through a late request.
+                condition=User.user_id.exists(),
+            )
+            if receipt:
+                tx.save(Receipt(receipt, user_id=user_id, level=PURCHASE, expires_at=now + RECEIPT_LIFETIME))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in failed_conditions(exc):  # the only condition: the user exists
+            raise errors.UserGone() from exc
+        raise
+
+
+def get_user(user_id: str) -> User:
+    try:
+        return User.get(user_id)
+    except DoesNotExist as exc:
+        raise errors.UserGone() from exc
+
+
+def find_receipt(key: str, *, now: datetime) -> Receipt | None:
+    try:
+        found = Receipt.get(key)
+    except DoesNotExist:
+        return None
+    # TTL deletes lazily, sometimes days late: an expired receipt is no receipt.
+    return found if found.expires_at > now else None
+
+
+def delete_user(user_id: str) -> None:
+    """Remove every item of the user's. Safe to run again after an interruption."""
+    for receipt in Receipt.by_user.query(user_id):
+        receipt.delete()
+    # The user item goes last: an interrupted deletion is finished by the client's retry,
+    # which the token still authorises.
+    User(user_id).delete()

@@ -1,0 +1,44 @@
+"""Session tokens: HS256 JWTs carrying the user id and level, never the session_key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+
+from chalicelib import errors
+from chalicelib.auth.levels import PURCHASE, SESSION
+
+ISSUER = "huiliu"
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    level: str
+
+
+def issue(user_id: str, level: str, *, key: str, ttl_seconds: int, now: datetime) -> str:
+    issued = int(now.timestamp())
+    claims = {"iss": ISSUER, "sub": user_id, "lvl": level, "iat": issued, "exp": issued + ttl_seconds}
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def verify(token: str, *, key: str, now: datetime) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],  # pinned: never let the token choose ("none", RS/HS confusion)
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "lvl"], "verify_exp": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise errors.TokenInvalid() from exc
+    # Expiry against our clock, not the machine's, so the simulated clock is honoured.
+    if claims["exp"] <= now.timestamp():
+        raise errors.TokenExpired()
+    if claims["lvl"] not in (SESSION, PURCHASE) or not isinstance(claims["sub"], str):
+        raise errors.TokenInvalid()
+    return Principal(user_id=claims["sub"], level=claims["lvl"])

@@ -1,0 +1,97 @@
+"""Settings from the environment, and the one clock.
+
+Locally every value comes from the environment (the dev stack passes the embedded defaults).
+In AWS the secrets (WeChat app secret, token signing key) come from one Secrets Manager secret
+named by ``HUILIU_SECRETS_ID``, read once per container, so they never sit in the Lambda
+configuration where anyone with read access to the function would see them.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import cache
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+DEFAULT_TABLE_PREFIX = "huiliu-local-"
+DEFAULT_REGION = "ap-east-1"
+WECHAT_API = "https://api.weixin.qq.com/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    wechat_appid: str
+    wechat_api_base: str
+    wechat_auto_retry: bool
+    token_ttl_seconds: int
+    # repr=False: a Settings object that reaches a log line or a traceback shows no secret.
+    wechat_secret: str = field(repr=False)
+    token_key: str = field(repr=False)
+
+
+def table_prefix() -> str:
+    """Read at import by the models: PynamoDB fixes a table's name when its class is built."""
+    return os.environ.get("HUILIU_TABLE_PREFIX", DEFAULT_TABLE_PREFIX)
+
+
+def dynamodb_endpoint() -> str | None:
+    """None in AWS; the embedded DynamoDB's URL locally."""
+    return os.environ.get("HUILIU_DYNAMODB_ENDPOINT") or None
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def stage() -> str:
+    return os.environ.get("HUILIU_STAGE", "local")
+
+
+def in_lambda() -> bool:
+    return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+
+
+@cache
+def settings() -> Settings:
+    env = os.environ
+    secrets = _secrets_from_store(env["HUILIU_SECRETS_ID"]) if env.get("HUILIU_SECRETS_ID") else env
+    missing = [name for name in ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY") if not secrets.get(name)]
+    if missing:
+        raise RuntimeError(f"configuration is missing {', '.join(missing)}")
+    base = env.get("HUILIU_WECHAT_API_BASE", WECHAT_API)
+    return Settings(
+        stage=stage(),
+        wechat_appid=env["HUILIU_WECHAT_APPID"],
+        wechat_api_base=base if base.endswith("/") else base + "/",
+        wechat_auto_retry=env.get("HUILIU_WECHAT_AUTO_RETRY", "1") == "1",
+        token_ttl_seconds=int(env.get("HUILIU_TOKEN_TTL_SECONDS", "7200")),
+        wechat_secret=secrets["HUILIU_WECHAT_SECRET"],
+        token_key=secrets["HUILIU_TOKEN_KEY"],
+    )
+
+
+def _secrets_from_store(secret_id: str) -> dict[str, str]:
+    # botocore rather than boto3: the Lambda package and its cold start stay small.
+    import botocore.session
+
+    client = botocore.session.get_session().create_client("secretsmanager", region_name=region())
+    return json.loads(client.get_secret_value(SecretId=secret_id)["SecretString"])
+
+
+def utcnow() -> datetime:
+    """The clock. Services take ``now=`` so tests and the simulator can set it."""
+    return datetime.now(timezone.utc)
+
+
+def china_day(instant: datetime) -> date:
+    """The calendar day in China for a UTC instant: check-ins, inactivity and cohorts use it."""
+    return instant.astimezone(CHINA).date()
+
+
+def iso(instant: datetime) -> str:
+    """UTC, second precision, with ``Z``: the one format instants take in JSON."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

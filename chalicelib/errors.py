@@ -1,0 +1,152 @@
+"""Every failure a client can see, with its stable code.
+
+A view never builds an error response by hand: it raises one of these and the endpoint
+decorator (``chalicelib.api.http``) turns it into ``{"error": {"code", "message"}}``.
+Codes are part of the API: the mini-program switches on them, so they never change.
+"""
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """A failure with a stable code, an HTTP status and a message fit to show a person."""
+
+    code = "INTERNAL_ERROR"
+    status = 500
+    message = "Something went wrong on our side."
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        self.message = message or self.message
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    def to_json(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+# 400 / 413 / 415 / 422: the request itself is wrong.
+class InvalidJson(AppError):
+    """The body is not JSON, or not a JSON object."""
+
+    code, status, message = "INVALID_JSON", 400, "The request body must be a JSON object."
+
+
+class PayloadTooLarge(AppError):
+    """The body is larger than the function accepts."""
+
+    code, status, message = "PAYLOAD_TOO_LARGE", 413, "The request body is too large."
+
+
+class UnsupportedMediaType(AppError):
+    """The body is not sent as JSON."""
+
+    code, status, message = "UNSUPPORTED_MEDIA_TYPE", 415, "Send the body as application/json."
+
+
+class ValidationFailed(AppError):
+    """A field is missing, of the wrong type or out of range."""
+
+    code, status, message = "VALIDATION_FAILED", 422, "The request is not valid."
+
+
+class NotFound(AppError):
+    """No such thing (or the route does not exist)."""
+
+    code, status, message = "NOT_FOUND", 404, "Not found."
+
+
+class MethodNotAllowed(AppError):
+    """The path exists, the method does not."""
+
+    code, status, message = "METHOD_NOT_ALLOWED", 405, "This method is not allowed here."
+
+
+# 401 / 403: who is calling.
+class AuthRequired(AppError):
+    """No bearer token on a function that needs one."""
+
+    code, status, message = "AUTH_REQUIRED", 401, "Log in first."
+
+
+class TokenInvalid(AppError):
+    """The token is malformed, tampered with, or signed with another key."""
+
+    code, status, message = "AUTH_TOKEN_INVALID", 401, "The session token is not valid; log in again."
+
+
+class TokenExpired(AppError):
+    """The token was genuine but is past its lifetime."""
+
+    code, status, message = "AUTH_TOKEN_EXPIRED", 401, "The session has expired; log in again."
+
+
+class UserGone(AppError):
+    """The token names an account that has been deleted."""
+
+    code, status, message = "AUTH_USER_NOT_FOUND", 401, "This account no longer exists; log in again."
+
+
+class PurchaseRequired(AppError):
+    """A session-level user called a purchase-level function: the app asks for the phone number."""
+
+    code, status, message = (
+        "AUTH_PURCHASE_REQUIRED",
+        403,
+        "Please authorise your phone number to continue.",
+    )
+
+
+class OperatorRequired(AppError):
+    """An operator or merchant-server function was called without its credential."""
+
+    code, status, message = "AUTH_OPERATOR_REQUIRED", 403, "This function is for the merchant only."
+
+
+# WeChat.
+class WechatCodeInvalid(AppError):
+    """The ``wx.login`` code is unknown, expired or already used (WeChat 40029 / 40163)."""
+
+    code, status, message = "WECHAT_CODE_INVALID", 401, "The login code is invalid or used; call wx.login again."
+
+
+class PhoneCodeInvalid(AppError):
+    """The ``getPhoneNumber`` code is unknown, expired or used.
+
+    422, not 401: the session is fine, only this code is spent, and a 401 would make the
+    mini-program log in again instead of asking for the phone button once more.
+    """
+
+    code, status, message = "PHONE_CODE_INVALID", 422, "The phone code is invalid or used; tap the button again."
+
+
+class PhoneDataInvalid(AppError):
+    """The legacy encrypted phone data does not decrypt with this user's session, or is for another app."""
+
+    code, status, message = (
+        "PHONE_DATA_INVALID",
+        422,
+        "The phone data could not be read; log in again and retry.",
+    )
+
+
+class WechatUserBlocked(AppError):
+    """WeChat flags the user as high risk (40226)."""
+
+    code, status, message = "WECHAT_USER_BLOCKED", 403, "WeChat has restricted this account."
+
+
+class RateLimited(AppError):
+    """Too many calls, ours or WeChat's (45011)."""
+
+    code, status, message = "RATE_LIMITED", 429, "Too many requests; try again shortly."
+
+
+class UpstreamUnavailable(AppError):
+    """WeChat is busy (-1), down, slow, or answered in a way we cannot use."""
+
+    code, status, message = "UPSTREAM_UNAVAILABLE", 503, "WeChat is busy; try again shortly."
+
+
+class StorageUnavailable(AppError):
+    """DynamoDB throttled us or could not be reached; nothing was written."""
+
+    code, status, message = "STORAGE_UNAVAILABLE", 503, "The service is busy; try again shortly."

@@ -1,0 +1,1 @@
+"""The merchant's shop: its profile and goods, browsed anonymously."""

@@ -1,0 +1,52 @@
+"""Reading the shop and its goods."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import errors
+from chalicelib.shop.models import Product, Shop
+
+SHOP_ID = "main"
+
+
+@dataclass(frozen=True)
+class Goods:
+    product_id: str
+    name: str
+    category: str
+    price: int  # fen
+    image: str
+
+
+@dataclass(frozen=True)
+class Storefront:
+    name: str
+    notice: str
+    categories: list[str]
+    products: list[Goods]
+
+
+def storefront(category: str | None = None) -> Storefront:
+    """The home page: the shop and the goods on sale. Two round trips."""
+    try:
+        shop = Shop.get(SHOP_ID)
+    except DoesNotExist as exc:
+        raise errors.NotFound("The shop is not set up yet.") from exc
+    condition = Product.on_sale == True  # noqa: E712 - a PynamoDB condition, not a comparison
+    if category:
+        condition &= Product.category == category
+    goods = [_goods(p) for p in Product.query(SHOP_ID, filter_condition=condition)]
+    return Storefront(name=shop.name, notice=shop.notice, categories=list(shop.categories), products=goods)
+
+
+def product(product_id: str) -> Goods:
+    try:
+        return _goods(Product.get(SHOP_ID, product_id))
+    except DoesNotExist as exc:
+        raise errors.NotFound("No such product.") from exc
+
+
+def _goods(p: Product) -> Goods:
+    return Goods(product_id=p.product_id, name=p.name, category=p.category, price=int(p.price), image=p.image)

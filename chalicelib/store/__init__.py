@@ -1,0 +1,1 @@
+"""DynamoDB plumbing shared by every capability: table naming, round-trip counting, errors."""

@@ -1,0 +1,14 @@
+"""Every table the app uses, as its PynamoDB model: the one source of the table definitions.
+
+``infra/`` derives the local tables, the CloudFormation template and the IAM policy from
+this list; the deletion test scans all of them for leftovers of a deleted user.
+"""
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib.auth.models import Receipt, User
+from chalicelib.shop.models import Product, Shop
+from chalicelib.wechat import AccessToken
+
+MODELS: tuple[type[Model], ...] = (User, Receipt, AccessToken, Shop, Product)

@@ -1,0 +1,1 @@
+"""Table definitions, derived from the models: local creation, CloudFormation, IAM policy."""
