@@ -28,6 +28,12 @@ def scrub(text: str) -> str:
     return _SECRET_KEYS.sub(r"\1\2***", _PHONE.sub("1**********", text))
 
 
+class _Formatter(JsonFormatter):
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's naming
+        # Exception messages are where a stray secret most often hides.
+        return scrub(super().formatException(ei))
+
+
 class _Scrub(logging.Filter):
     """Adds the request id; masks phone numbers and ``secret=...`` pairs in the message and extras."""
 
@@ -49,7 +55,7 @@ def configure() -> None:
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stdout))
-    formatter = JsonFormatter(
+    formatter = _Formatter(
         "{asctime}{levelname}{name}{message}{request_id}",
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},

@@ -141,7 +141,9 @@ def _logical_id(model: type[Model]) -> str:
 
 
 def _keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema]
+    # CloudFormation wants the HASH key first; PynamoDB lists them in no fixed order.
+    ordered = sorted(key_schema, key=lambda k: k["KeyType"] != "HASH")
+    return [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in ordered]
 
 
 def _projection(projection: dict[str, Any]) -> dict[str, Any]:

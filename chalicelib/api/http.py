@@ -137,5 +137,5 @@ def _body(request: Request, struct: type | None, limit: int) -> Any:
         return msgspec.json.decode(raw, type=struct)
     except msgspec.ValidationError as exc:
         raise errors.ValidationFailed(str(exc)) from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise errors.InvalidJson() from exc

@@ -32,11 +32,12 @@ def verify(token: str, *, key: str, now: datetime) -> Principal:
             key,
             algorithms=[ALGORITHM],  # pinned: never let the token choose ("none", RS/HS confusion)
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "lvl"], "verify_exp": False},
+            # Time claims are checked against our clock below, not the machine's, so the
+            # simulated clock is honoured.
+            options={"require": ["exp", "iat", "sub", "lvl"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError as exc:
         raise errors.TokenInvalid() from exc
-    # Expiry against our clock, not the machine's, so the simulated clock is honoured.
     if claims["exp"] <= now.timestamp():
         raise errors.TokenExpired()
     if claims["lvl"] not in (SESSION, PURCHASE) or not isinstance(claims["sub"], str):

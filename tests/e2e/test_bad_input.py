@@ -1,0 +1,57 @@
+"""Malformed input on every function: a 4xx with a stable code, never a 500, never a trace."""
+from __future__ import annotations
+
+import pytest
+
+import app as application
+
+ROUTES = sorted((method, path) for path, methods in application.app.routes.items() for method in methods)
+WITH_BODY = [(m, p) for m, p in ROUTES if m in ("POST", "PUT", "PATCH")]
+BAD_BODIES = {
+    "not json": b"{not json",
+    "truncated": b'{"code": "abc',
+    "empty": b"",
+    "array": b"[1, 2]",
+    "string": b'"code"',
+    "null": b"null",
+    "wrong types": b'{"code": 42, "encryptedData": [], "iv": {}}',
+    "huge string": b'{"code": "' + b"x" * 5000 + b'"}',
+    "oversized": b'{"code": "' + b"x" * 70_000 + b'"}',
+    "bad utf-8": b'{"code": "\xff\xfe"}',
+}
+
+
+def concrete(path: str) -> str:
+    return path.replace("{product_id}", "p-longjing")
+
+
+@pytest.mark.parametrize("method,path", WITH_BODY)
+@pytest.mark.parametrize("case", BAD_BODIES)
+def test_a_malformed_body_is_a_4xx_with_a_code(api, name, method, path, case):
+    token = api.purchase_token(name)
+
+    response = api.call(method, concrete(path), raw=BAD_BODIES[case], token=token)
+
+    assert 400 <= response.status_code < 500, (case, response.status_code, response.text)
+    assert set(response.json) == {"error"} and response.json["error"]["code"].isupper()
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("method,path", [(m, p) for m, p in ROUTES if m != "GET"])
+def test_a_wrong_content_type_is_415(api, method, path):
+    response = api.call(method, concrete(path), raw=b"code=1", headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    assert response.status_code == 415 and response.json["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize("path", ["/products/" + "x" * 300, "/products/%00", "/shop?category=" + "c" * 100])
+def test_bad_paths_and_queries_are_4xx(api, path):
+    response = api.call("GET", path)
+
+    assert 400 <= response.status_code < 500 and response.json["error"]["code"]
+
+
+def test_a_method_the_path_does_not_have_is_405(api):
+    response = api.call("PUT", "/me", {})
+
+    assert response.status_code == 405 and response.json["error"]["code"] == "METHOD_NOT_ALLOWED"

@@ -1,0 +1,25 @@
+"""PIPL: after DELETE /me nothing anywhere holds the user's id, openid, unionid or phone."""
+from __future__ import annotations
+
+from chalicelib.tables import MODELS
+from tests.conftest import fresh
+
+
+def everything() -> str:
+    """Every item of every table, as text (a scan is fine in a test, never in the app)."""
+    return "\n".join(repr(item.attribute_values) for model in MODELS for item in model.scan())
+
+
+def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
+    token = api.purchase_token(name)
+    retried = fresh("demo", name)  # leave receipts behind too, of a login and a phone code
+    api.call("POST", "/auth/login", {"code": retried})
+    user_id = api.call("GET", "/me", token=token).json["id"]
+    person = sandbox.user(name)
+    traces = (user_id, person.openid, person.unionid, person.phone)
+    assert all(trace in everything() for trace in traces)
+
+    assert api.call("DELETE", "/me", token=token).status_code == 204
+
+    left = everything()
+    assert [trace for trace in traces if trace in left] == []

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from chalicelib import logs
+
+
+def capture(*args, **extra) -> dict:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [logging.StreamHandler(stream)]
+    try:
+        logs.configure()
+        token = logs.request_id.set("req-1")
+        logging.getLogger("huiliu.test").warning(*args, extra=extra)
+        logs.request_id.reset(token)
+    finally:
+        root.handlers = saved
+    return json.loads(stream.getvalue())
+
+
+def test_one_json_object_a_line_with_the_request_id():
+    line = capture("hello %s", "world", ms=3)
+
+    assert line["message"] == "hello world" and line["request_id"] == "req-1" and line["ms"] == 3
+    assert line["level"] == "WARNING" and line["logger"] == "huiliu.test"
+
+
+def test_phone_numbers_and_secrets_never_reach_a_line():
+    line = capture("user 13812345678 called ?secret=abc&access_token=xyz", url="https://x/?appid=1&secret=topsecret")
+
+    text = json.dumps(line)
+    assert "13812345678" not in text and "abc" not in text and "xyz" not in text and "topsecret" not in text
+    assert "appid=1" in text
+
+
+def test_library_loggers_that_dump_items_are_held_at_warning():
+    logs.configure()
+
+    assert logging.getLogger("pynamodb").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("wechatpy").getEffectiveLevel() >= logging.WARNING

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, strategies as st
+
+from chalicelib import errors
+from chalicelib.auth import tokens
+from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION, satisfies
+
+KEY = "k" * 32
+NOW = datetime(2026, 11, 24, 16, 0, tzinfo=timezone.utc)
+
+
+def test_a_token_round_trips_its_user_and_level():
+    token = tokens.issue("u1", PURCHASE, key=KEY, ttl_seconds=60, now=NOW)
+
+    assert tokens.verify(token, key=KEY, now=NOW + timedelta(seconds=59)) == tokens.Principal("u1", PURCHASE)
+
+
+def test_expiry_follows_the_injected_clock_not_the_machine():
+    token = tokens.issue("u1", SESSION, key=KEY, ttl_seconds=60, now=NOW)
+
+    with pytest.raises(errors.TokenExpired):
+        tokens.verify(token, key=KEY, now=NOW + timedelta(seconds=60))
+
+
+def test_a_token_claiming_an_unknown_level_is_refused():
+    token = tokens.issue("u1", "operator", key=KEY, ttl_seconds=60, now=NOW)
+
+    with pytest.raises(errors.TokenInvalid):
+        tokens.verify(token, key=KEY, now=NOW)
+
+
+@given(st.text(max_size=200))
+def test_no_string_is_accepted_as_a_token(garbage):
+    with pytest.raises(errors.TokenInvalid):
+        tokens.verify(garbage, key=KEY, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "held,needed,ok",
+    [
+        (SESSION, ANONYMOUS, True),
+        (SESSION, SESSION, True),
+        (SESSION, PURCHASE, False),
+        (PURCHASE, SESSION, True),
+        (PURCHASE, PURCHASE, True),
+    ],
+)
+def test_levels_are_ordered(held, needed, ok):
+    assert satisfies(held, needed) is ok
