@@ -23,13 +23,13 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 conformance: $(STAMP) node_modules/.installed
-	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest tests/integration
+	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest tests/integration tests/e2e
 
 bench: $(STAMP)
 	$(PY) -m bench
 
 package-check: $(STAMP)
-	$(PY) -m bench.package_check
+	$(PY) -m infra.package_check
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -243,6 +243,8 @@ class Sandbox:
         if token not in self.tokens:
             return _err(40001, "invalid credential, access_token is invalid or not latest")
         if self.tokens[token] <= self.clock():
+            if token != self.current_token:  # replaced by a newer fetch, past its grace
+                return _err(40001, "invalid credential, access_token is invalid or not latest")
             return _err(42001, "access_token expired")
         return None
 

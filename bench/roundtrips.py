@@ -1,0 +1,79 @@
+"""DynamoDB round trips per function call, counted through PynamoDB's send signal.
+
+Runs the real handlers in-process (chalice.test) on moto and the WeChat sandbox, with a warm
+WeChat access token as a warm Lambda has. The floor is one round trip: the least any
+function that touches a table can do.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+BUDGET = {"returning login": 2, "first login": 2, "phone by code": 2, "me": 1, "shop": 2}
+
+
+def measure() -> dict[str, int]:
+    from devstack.__main__ import LOCAL_ENV
+
+    os.environ.update(LOCAL_ENV)
+    os.environ["HUILIU_TABLE_PREFIX"] = "huiliu-bench-"
+    os.environ["HUILIU_LOG_LEVEL"] = "WARNING"  # the access log would drown the figures
+    os.environ.pop("HUILIU_DYNAMODB_ENDPOINT", None)
+    from moto import mock_aws
+
+    from devstack.wechat_sandbox import Sandbox, serve
+
+    sandbox = Sandbox(appid=LOCAL_ENV["HUILIU_WECHAT_APPID"], secret=LOCAL_ENV["HUILIU_WECHAT_SECRET"])
+    server, url = serve(sandbox)
+    os.environ["HUILIU_WECHAT_API_BASE"] = url
+    try:
+        with mock_aws():
+            return _measure()
+    finally:
+        server.shutdown()
+
+
+def _measure() -> dict[str, int]:
+    from chalice.test import Client
+
+    import app
+    from infra.seed import seed
+    from infra.tables import create_all
+
+    create_all()
+    seed()
+    name = "bench" + uuid.uuid4().hex[:6]
+    counts: dict[str, int] = {}
+    with Client(app.app, stage_name="local") as client:
+
+        def call(label: str | None, method: str, path: str, body=None, token=None) -> dict:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            response = getattr(client.http, method)(path, headers=headers, body=json.dumps(body) if body else None)
+            assert response.status_code < 300, response.body
+            if label:
+                counts[label] = int(response.headers["X-DynamoDB-Calls"])
+            return json.loads(response.body) if response.body else {}
+
+        call(None, "post", "/auth/login", {"code": f"demo:warmup{name}:1"})  # the token gets fetched here
+        first = call("first login", "post", "/auth/login", {"code": f"demo:{name}:1"})
+        call("returning login", "post", "/auth/login", {"code": f"demo:{name}:2"})
+        call("phone by code", "post", "/auth/phone", {"code": f"phone:{name}:1"}, token=first["token"])
+        call("me", "get", "/me", token=first["token"])
+        call("shop", "get", "/shop")
+    return counts
+
+
+def report() -> str:
+    counts = measure()
+    lines = ["DynamoDB round trips per call (floor: 1):"]
+    for label, n in counts.items():
+        budget = BUDGET[label]
+        lines.append(f"  {label:<16} {n} = {n / 1:.0f}x floor   budget {budget}: {'ok' if n <= budget else 'OVER'}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(report())
