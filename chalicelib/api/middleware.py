@@ -16,7 +16,8 @@ from chalicelib import config, errors, logs
 from chalicelib.api.http import error_response
 from chalicelib.store import roundtrips
 
-log = logging.getLogger("huiliu.access")
+# Not under "huiliu": Chalice makes that logger (its app.log) non-propagating at ERROR.
+log = logging.getLogger("chalicelib.access")
 
 _CHALICE_ERRORS: dict[int, type[errors.AppError]] = {
     400: errors.InvalidJson,

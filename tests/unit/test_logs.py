@@ -15,7 +15,7 @@ def capture(*args, **extra) -> dict:
     try:
         logs.configure()
         token = logs.request_id.set("req-1")
-        logging.getLogger("huiliu.test").warning(*args, extra=extra)
+        logging.getLogger("tests.logs").warning(*args, extra=extra)
         logs.request_id.reset(token)
     finally:
         root.handlers = saved
@@ -26,7 +26,7 @@ def test_one_json_object_a_line_with_the_request_id():
     line = capture("hello %s", "world", ms=3)
 
     assert line["message"] == "hello world" and line["request_id"] == "req-1" and line["ms"] == 3
-    assert line["level"] == "WARNING" and line["logger"] == "huiliu.test"
+    assert line["level"] == "WARNING" and line["logger"] == "tests.logs"
 
 
 def test_phone_numbers_and_secrets_never_reach_a_line():
@@ -42,3 +42,23 @@ def test_library_loggers_that_dump_items_are_held_at_warning():
 
     assert logging.getLogger("pynamodb").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("wechatpy").getEffectiveLevel() >= logging.WARNING
+
+
+def test_every_request_gets_an_access_line():
+    import app
+    from chalice.test import Client
+
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [logging.StreamHandler(stream)]
+    try:
+        logs.configure()
+        with Client(app.app, stage_name="local") as client:
+            client.http.get("/products/" + "x" * 100)
+    finally:
+        root.handlers = saved
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [line for line in lines if line["message"] == "request"]
+    assert len(access) == 1
+    assert access[0]["status"] == 404 and access[0]["path"] == "/products/{product_id}" and access[0]["request_id"]
