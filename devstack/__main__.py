@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--db-port", type=int, default=8000)
     parser.add_argument("--wechat-port", type=int, default=8090)
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
 
     db_url, db = start_database(args.db, args.db_port)
     sandbox = Sandbox(appid=LOCAL_ENV["HUILIU_WECHAT_APPID"], secret=LOCAL_ENV["HUILIU_WECHAT_SECRET"])
