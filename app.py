@@ -2,7 +2,15 @@
 from chalice import Chalice
 
 from chalicelib import logs, tracing
-from chalicelib.api import auth_views, middleware, shop_views
+from chalicelib.api import (
+    auth_views,
+    coupon_views,
+    member_views,
+    middleware,
+    operator_views,
+    server_views,
+    shop_views,
+)
 
 logs.configure()
 tracing.enable()
@@ -11,3 +19,7 @@ app = Chalice(app_name="huiliu")
 app.register_middleware(middleware.http, "http")
 app.register_blueprint(auth_views.bp)
 app.register_blueprint(shop_views.bp)
+app.register_blueprint(coupon_views.bp)
+app.register_blueprint(member_views.bp)
+app.register_blueprint(server_views.bp)
+app.register_blueprint(operator_views.bp)

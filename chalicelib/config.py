@@ -19,6 +19,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_TABLE_PREFIX = "huiliu-local-"
 DEFAULT_REGION = "ap-east-1"
 WECHAT_API = "https://api.weixin.qq.com/"
+SECRET_NAMES = ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY", "HUILIU_OPERATOR_KEY", "HUILIU_SERVER_KEY")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Settings:
     # repr=False: a Settings object that reaches a log line or a traceback shows no secret.
     wechat_secret: str = field(repr=False)
     token_key: str = field(repr=False)
+    operator_key: str = field(repr=False)  # the merchant's staff: templates, rules, reports
+    server_key: str = field(repr=False)  # the merchant's order system
 
 
 def table_prefix() -> str:
@@ -59,7 +62,7 @@ def in_lambda() -> bool:
 def settings() -> Settings:
     env = os.environ
     secrets = _secrets_from_store(env["HUILIU_SECRETS_ID"]) if env.get("HUILIU_SECRETS_ID") else env
-    missing = [name for name in ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY") if not secrets.get(name)]
+    missing = [name for name in SECRET_NAMES if not secrets.get(name)]
     if missing:
         raise RuntimeError(f"configuration is missing {', '.join(missing)}")
     base = env.get("HUILIU_WECHAT_API_BASE", WECHAT_API)
@@ -71,6 +74,8 @@ def settings() -> Settings:
         token_ttl_seconds=int(env.get("HUILIU_TOKEN_TTL_SECONDS", "7200")),
         wechat_secret=secrets["HUILIU_WECHAT_SECRET"],
         token_key=secrets["HUILIU_TOKEN_KEY"],
+        operator_key=secrets["HUILIU_OPERATOR_KEY"],
+        server_key=secrets["HUILIU_SERVER_KEY"],
     )
 
 

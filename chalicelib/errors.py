@@ -150,3 +150,77 @@ class StorageUnavailable(AppError):
     """DynamoDB throttled us or could not be reached; nothing was written."""
 
     code, status, message = "STORAGE_UNAVAILABLE", 503, "The service is busy; try again shortly."
+
+
+class Conflict(AppError):
+    """The request cannot be applied to the current state (409)."""
+
+    code, status, message = "CONFLICT", 409, "That cannot be done now."
+
+
+class IdempotencyKeyInvalid(AppError):
+    """The Idempotency-Key header is too long or not printable."""
+
+    code, status, message = "IDEMPOTENCY_KEY_INVALID", 422, "Idempotency-Key must be 1 to 64 printable characters."
+
+
+# Coupons.
+class CouponSoldOut(Conflict):
+    """Every unit of the template's stock has been issued."""
+
+    code, message = "COUPON_SOLD_OUT", "This coupon has been claimed out."
+
+
+class CouponLimitReached(Conflict):
+    """The user already holds as many of this template as it allows."""
+
+    code, message = "COUPON_LIMIT_REACHED", "You have already claimed this coupon."
+
+
+class CouponNotClaimable(Conflict):
+    """The template is paused, or is not handed out this way (a grant-only template, say)."""
+
+    code, message = "COUPON_NOT_CLAIMABLE", "This coupon cannot be claimed."
+
+
+class CouponNotYetValid(Conflict):
+    """The coupon's window has not opened."""
+
+    code, message = "COUPON_NOT_YET_VALID", "This coupon cannot be used yet."
+
+
+class CouponExpired(Conflict):
+    """The coupon's (or the campaign's) window has closed."""
+
+    code, message = "COUPON_EXPIRED", "This coupon has expired."
+
+
+class CouponLocked(Conflict):
+    """The coupon is held by another order."""
+
+    code, message = "COUPON_LOCKED", "This coupon is being used by another order."
+
+
+class CouponUsed(Conflict):
+    """The coupon has been used."""
+
+    code, message = "COUPON_USED", "This coupon has already been used."
+
+
+class CouponNotApplicable(AppError):
+    """The coupon does not apply to this cart; the message says why."""
+
+    code, status, message = "COUPON_NOT_APPLICABLE", 422, "This coupon does not apply to the order."
+
+
+class TemplateExists(Conflict):
+    """A coupon template with that id exists already."""
+
+    code, message = "TEMPLATE_EXISTS", "A coupon template with this id exists."
+
+
+# Points.
+class PointsInsufficient(Conflict):
+    """The balance (of points not yet expired) does not cover the spend."""
+
+    code, message = "POINTS_INSUFFICIENT", "You do not have enough points."

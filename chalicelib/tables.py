@@ -8,7 +8,24 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.auth.models import Receipt, User
+from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
+from chalicelib.members.models import LedgerEntry, Member, PointsBucket
+from chalicelib.rulebook import Rule
 from chalicelib.shop.models import Product, Shop
 from chalicelib.wechat import AccessToken
 
-MODELS: tuple[type[Model], ...] = (User, Receipt, AccessToken, Shop, Product)
+MODELS: tuple[type[Model], ...] = (
+    User,
+    Receipt,
+    AccessToken,
+    Shop,
+    Product,
+    Rule,
+    CouponTemplate,
+    CouponStock,
+    CouponQuota,
+    Coupon,
+    Member,
+    PointsBucket,
+    LedgerEntry,
+)

@@ -23,6 +23,8 @@ LOCAL_ENV = {
     "HUILIU_WECHAT_APPID": DEFAULT_APPID,
     "HUILIU_WECHAT_SECRET": DEFAULT_SECRET,
     "HUILIU_TOKEN_KEY": "local-only-token-key-change-me-in-aws-0123456789",
+    "HUILIU_OPERATOR_KEY": "local-operator-key",
+    "HUILIU_SERVER_KEY": "local-server-key",
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_DEFAULT_REGION": "ap-east-1",

@@ -1,9 +1,15 @@
-"""The demo merchant: a small shop the local stack, the examples and the simulator use.
+"""The demo merchant: a shop, its goods and its coupons, for the local stack, the examples and
+the simulator.
 
-    python -m infra.seed       # on HUILIU_DYNAMODB_ENDPOINT; overwrites the demo items only
+    python -m infra.seed       # on HUILIU_DYNAMODB_ENDPOINT; safe to run again
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from chalicelib import config, errors
+from chalicelib.coupons import rules
+from chalicelib.coupons import service as coupons
 from chalicelib.shop.models import Product, Shop
 from chalicelib.shop.service import SHOP_ID
 
@@ -21,12 +27,38 @@ PRODUCTS = [
 ]
 
 
-def seed() -> int:
+def coupon_templates(now: datetime) -> list[coupons.TemplateSpec]:
+    T = coupons.TemplateSpec
+    season = {"valid_from": now - timedelta(days=1), "valid_until": now + timedelta(days=90)}
+    return [
+        T("new-user-pack", "新人无门槛券 ¥5", rules.Terms(rules.NO_THRESHOLD, amount=500), coupons.GRANT, valid_days=7),
+        T("tea-100-15", "茶叶满100减15", rules.Terms(rules.THRESHOLD, amount=1500, threshold=10000,
+          scope=rules.SCOPE_CATEGORIES, scope_ids=("tea",)), coupons.CLAIM, total=1000, shards=4, **season),
+        T("fruit-85", "鲜果85折 最高减20", rules.Terms(rules.DISCOUNT, rate=85, cap=2000, scope=rules.SCOPE_CATEGORIES,
+          scope_ids=("fruit",)), coupons.CLAIM, valid_days=30, total=500, per_user_limit=2),
+        T("cash-3", "全场立减 ¥3", rules.Terms(rules.CASH, amount=300), coupons.CLAIM, valid_days=14),
+        T("points-10", "积分兑换 ¥10 无门槛", rules.Terms(rules.NO_THRESHOLD, amount=1000), coupons.POINTS,
+          valid_days=30, total=200, per_user_limit=5, points_price=1000),
+        T("checkin-day7", "签到7天礼 满30减5", rules.Terms(rules.THRESHOLD, amount=500, threshold=3000), coupons.GRANT,
+          valid_days=7, per_user_limit=None),
+        T("tpl-birthday", "生日礼券 ¥20", rules.Terms(rules.NO_THRESHOLD, amount=2000), coupons.GRANT, valid_days=30,
+          per_user_limit=None),
+    ]
+
+
+def seed(now: datetime | None = None) -> int:
+    now = now or config.utcnow()
     Shop(SHOP_ID, **SHOP).save()
     with Product.batch_write() as batch:
         for product_id, name, category, price in PRODUCTS:
             batch.save(Product(SHOP_ID, product_id, name=name, category=category, price=price))
-    return 1 + len(PRODUCTS)
+    templates = coupon_templates(now)
+    for spec in templates:
+        try:
+            coupons.create_template(spec, now=now)
+        except errors.TemplateExists:
+            pass  # seeded before; stock and issued coupons stay as they are
+    return 1 + len(PRODUCTS) + len(templates)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,11 @@ def resource(model: type[Model]) -> dict[str, Any]:
             {"IndexName": i["index_name"], "KeySchema": _keys(i["key_schema"]), "Projection": _projection(i["projection"])}
             for i in schema["global_secondary_indexes"]
         ]
+    if schema["local_secondary_indexes"]:
+        props["LocalSecondaryIndexes"] = [
+            {"IndexName": i["index_name"], "KeySchema": _keys(i["key_schema"]), "Projection": _projection(i["projection"])}
+            for i in schema["local_secondary_indexes"]
+        ]
     ttl = ttl_attribute(model)
     if ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}

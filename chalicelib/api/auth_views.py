@@ -11,6 +11,7 @@ from chalicelib.api.http import Call, route
 from chalicelib.auth import service
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.config import iso
+from chalicelib.members import service as members
 from chalicelib.wechat import get_wechat
 
 bp = Blueprint(__name__)
@@ -54,12 +55,22 @@ def authorise_phone(call: Call) -> dict:
 @route(bp, "GET", "/me", auth=SESSION)
 def me(call: Call) -> dict:
     p = service.profile(call.user_id)
+    m = members.summary(call.user_id, now=call.now)
     return {
         "id": p.user_id,
         "level": p.level,
         "phone": p.phone,
         "firstSeen": iso(p.first_seen),
         "lastActive": iso(p.last_active),
+        "member": {
+            "tier": m.tier.code,
+            "tierName": m.tier.name,
+            "growth": m.growth,
+            "nextTier": None if m.next_tier is None else {"tier": m.next_tier.code, "growthNeeded": m.next_tier.threshold - m.growth},
+            "benefits": {"discountRate": m.tier.discount_rate, "pointsMultiplier": m.tier.points_multiplier,
+                         "birthdayCoupon": m.tier.birthday_template is not None},
+            "points": m.points.balance,
+        },
     }
 
 

@@ -8,6 +8,7 @@ Chalice catches route exceptions before middleware can see them, so this is wher
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib import config, errors
 from chalicelib.auth import tokens
-from chalicelib.auth.levels import ANONYMOUS, USER_LEVELS, satisfies
+from chalicelib.auth.levels import ANONYMOUS, MERCHANT_LEVELS, OPERATOR, USER_LEVELS, satisfies
 from chalicelib.store.transactions import is_transient
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
+MAX_PATH_PARAM = 128
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
@@ -43,6 +45,20 @@ class Call:
         assert self.principal is not None, "only functions above anonymous level read user_id"
         return self.principal.user_id
 
+    @property
+    def idempotency_key(self) -> str | None:
+        """The client's ``Idempotency-Key``: the same key, the same result, however often it is sent."""
+        key = self.request.headers.get("idempotency-key")
+        if key is None:
+            return None
+        if not 0 < len(key) <= 64 or not key.isprintable():
+            raise errors.IdempotencyKeyInvalid()
+        return key
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.request.query_params or {})
+
 
 View = Callable[[Call], Any]
 
@@ -58,7 +74,7 @@ def route(
     status: int = 200,
 ) -> Callable[[View], Callable[..., Response]]:
     """Register ``fn(call) -> dict | None`` as ``method path`` needing level ``auth``."""
-    if auth not in USER_LEVELS:
+    if auth not in USER_LEVELS + MERCHANT_LEVELS:
         raise ValueError(f"unknown authorisation level {auth!r}")
 
     def register(fn: View) -> Callable[..., Response]:
@@ -66,10 +82,12 @@ def route(
         def view(**path_params: str) -> Response:
             request = bp.current_request
             try:
+                if any(len(v) > MAX_PATH_PARAM for v in path_params.values()):
+                    raise errors.NotFound()  # no id of ours is that long; keep it away from DynamoDB
                 now = config.utcnow()
                 call = Call(
                     request=request,
-                    principal=_principal(request, auth, now),
+                    principal=_merchant(request, auth) if auth in MERCHANT_LEVELS else _principal(request, auth, now),
                     body=_body(request, body, max_body),
                     path=path_params,
                     now=now,
@@ -103,6 +121,18 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def error_response(exc: errors.AppError) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     return json_response(exc.to_json(), exc.status, headers)
+
+
+def _merchant(request: Request, needed: str) -> None:
+    """Operator and server functions take the merchant's own key, never a user's token."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if not key:
+        raise errors.AuthRequired("Send the merchant key as 'Authorization: Bearer <key>'.")
+    s = config.settings()
+    expected = s.operator_key if needed == OPERATOR else s.server_key
+    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(), expected.encode()):
+        raise errors.OperatorRequired()
+    return None
 
 
 def _principal(request: Request, needed: str, now: datetime) -> tokens.Principal | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 ANONYMOUS, SESSION, PURCHASE = "anonymous", "session", "purchase"
 USER_LEVELS = (ANONYMOUS, SESSION, PURCHASE)
+OPERATOR, SERVER = "operator", "server"
+MERCHANT_LEVELS = (OPERATOR, SERVER)
 
 
 def satisfies(held: str, needed: str) -> bool:

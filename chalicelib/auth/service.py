@@ -9,6 +9,8 @@ from datetime import datetime
 from chalicelib import config, errors
 from chalicelib.auth import store, tokens
 from chalicelib.auth.levels import PURCHASE
+from chalicelib.coupons import service as coupons
+from chalicelib.members import service as members
 from chalicelib.wechat import WeChat
 
 
@@ -96,7 +98,13 @@ def profile(user_id: str) -> Profile:
 
 
 def delete_account(user_id: str) -> None:
-    """PIPL erasure: every item holding the user's personal data. Idempotent."""
+    """PIPL erasure: every item holding the user's personal data. Idempotent.
+
+    Each capability forgets its own items; the user item goes last (``store.delete_user``),
+    so an interrupted deletion is finished by the client's retry, which the token authorises.
+    """
+    coupons.forget(user_id)
+    members.forget(user_id)
     store.delete_user(user_id)
 
 

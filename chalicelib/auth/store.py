@@ -4,12 +4,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import errors
 from chalicelib.auth.levels import PURCHASE, SESSION
 from chalicelib.auth.models import Receipt, User
-from chalicelib.store.transactions import failed_conditions, transaction
+from chalicelib.store.transactions import Cancelled, Transaction, run
 from chalicelib.wechat import Phone, WxSession
 
 # WeChat's codes live five minutes; a receipt outlives the longest client retry of one.
@@ -46,26 +46,27 @@ def record_login(user_id: str, wx: WxSession, receipt: str, *, now: datetime) ->
 
 def bind_phone(user_id: str, phone: Phone, receipt: str | None, *, now: datetime) -> None:
     """Store the phone and raise the user to purchase level, with the code's receipt: one transaction."""
-    user = User(user_id)
+
+    def build(tx: Transaction) -> None:
+        tx.update(
+            "user",
+            User(user_id),
+            actions=[
+                User.phone.set(phone.pure_number),
+                User.phone_country.set(phone.country_code),
+                User.level.set(PURCHASE),
+                User.last_active.set(now),
+            ],
+            # A deleted account must not come back to life through a late request.
+            condition=User.user_id.exists(),
+        )
+        if receipt:
+            tx.save("receipt", Receipt(receipt, user_id=user_id, level=PURCHASE, expires_at=now + RECEIPT_LIFETIME))
+
     try:
-        with transaction() as tx:
-            tx.update(
-                user,
-                actions=[
-                    User.phone.set(phone.pure_number),
-                    User.phone_country.set(phone.country_code),
-                    User.level.set(PURCHASE),
-                    User.last_active.set(now),
-                ],
-                # A deleted account must not come back to life through a late request.
-                condition=User.user_id.exists(),
-            )
-            if receipt:
-                tx.save(Receipt(receipt, user_id=user_id, level=PURCHASE, expires_at=now + RECEIPT_LIFETIME))
-    except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in failed_conditions(exc):  # the only condition: the user exists
-            raise errors.UserGone() from exc
-        raise
+        run(build)
+    except Cancelled as exc:
+        raise errors.UserGone() from exc
 
 
 def get_user(user_id: str) -> User:

@@ -50,3 +50,9 @@ def product(product_id: str) -> Goods:
 
 def _goods(p: Product) -> Goods:
     return Goods(product_id=p.product_id, name=p.name, category=p.category, price=int(p.price), image=p.image)
+
+
+def goods(product_ids: list[str]) -> dict[str, Goods]:
+    """The products on sale among ``product_ids``, by id: one BatchGet."""
+    keys = [(SHOP_ID, pid) for pid in dict.fromkeys(product_ids)]
+    return {p.product_id: _goods(p) for p in Product.batch_get(keys) if p.on_sale}

@@ -1,14 +1,26 @@
-"""Transactions and the storage failures worth telling apart."""
+"""Transactions whose items have names, and the storage failures worth telling apart.
+
+DynamoDB says which item of a cancelled transaction failed only by its position, and PynamoDB
+sends items grouped by kind (condition checks, deletes, puts, updates), not in the order they
+were added. ``Transaction`` keeps the names in PynamoDB's order so a cancellation can say
+"stock" or "quota" instead of "item 2".
+"""
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from functools import cache
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import config
+from chalicelib import config, errors
 
 # Codes after which nothing was written and the same request may simply be sent again.
 TRANSIENT_CODES = frozenset(
@@ -21,6 +33,10 @@ TRANSIENT_CODES = frozenset(
         "TransactionInProgressException",
     }
 )
+CONFLICT = "TransactionConflict"
+FAILED = "ConditionalCheckFailed"
+
+T = TypeVar("T")
 
 
 @cache
@@ -28,13 +44,70 @@ def _connection() -> Connection:
     return Connection(region=config.region(), host=config.dynamodb_endpoint())
 
 
-def transaction(request_token: str | None = None) -> TransactWrite:
-    """``with transaction() as tx: tx.update(...); tx.save(...)``: all or nothing.
+class Cancelled(Exception):
+    """A transaction DynamoDB refused: ``failed`` names the items whose condition did not hold."""
 
-    ``request_token`` (≤ 36 chars) makes DynamoDB treat a resend within ten minutes as the same
-    transaction instead of applying it twice.
+    def __init__(self, failed: set[str], conflict: bool) -> None:
+        super().__init__(f"transaction cancelled: failed={sorted(failed)} conflict={conflict}")
+        self.failed = failed
+        self.conflict = conflict
+
+
+class Transaction:
+    """``tx = Transaction(); tx.update("stock", ...); tx.save("coupon", ...); tx.commit()``."""
+
+    def __init__(self, request_token: str | None = None) -> None:
+        # ``request_token`` (≤ 36 chars) makes a resend within ten minutes a no-op, not a repeat.
+        self._tx = TransactWrite(connection=_connection(), client_request_token=request_token)
+        self._names: dict[str, list[str]] = {"check": [], "delete": [], "save": [], "update": []}
+
+    def check(self, name: str, model: type[Model], hash_key: Any, range_key: Any = None, *, condition: Condition) -> None:
+        self._tx.condition_check(model, hash_key, range_key, condition=condition)
+        self._names["check"].append(name)
+
+    def delete(self, name: str, item: Model, condition: Condition | None = None) -> None:
+        self._tx.delete(item, condition=condition)
+        self._names["delete"].append(name)
+
+    def save(self, name: str, item: Model, condition: Condition | None = None) -> None:
+        self._tx.save(item, condition=condition)
+        self._names["save"].append(name)
+
+    def update(self, name: str, item: Model, actions: list, condition: Condition | None = None) -> None:
+        self._tx.update(item, actions=actions, condition=condition)
+        self._names["update"].append(name)
+
+    def commit(self) -> None:
+        try:
+            self._tx._commit()
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            order = self._names["check"] + self._names["delete"] + self._names["save"] + self._names["update"]
+            codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
+            failed = {name for name, code in zip(order, codes) if code == FAILED}
+            raise Cancelled(failed, conflict=CONFLICT in codes) from exc
+
+
+def run(build: Callable[[Transaction], T], attempts: int = 6) -> T:
+    """Build and commit a transaction, again after a conflict with a concurrent one.
+
+    A conflict means another transaction held one of the items; nothing was written, so the
+    same transaction is simply tried again after a short, jittered pause.
     """
-    return TransactWrite(connection=_connection(), client_request_token=request_token)
+    for attempt in range(attempts):
+        tx = Transaction()
+        result = build(tx)
+        try:
+            tx.commit()
+            return result
+        except Cancelled as exc:
+            if exc.failed or not exc.conflict:
+                raise
+            if attempt == attempts - 1:
+                raise errors.StorageUnavailable(retry_after=1) from exc
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+    raise AssertionError("attempts must be at least 1")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -46,12 +119,3 @@ def is_transient(exc: BaseException) -> bool:
             return True
         return isinstance(exc.cause, BotoCoreError)
     return False
-
-
-def failed_conditions(exc: TransactWriteError) -> list[str | None]:
-    """The cancellation code of each item of a cancelled transaction (None: that item passed).
-
-    The order is PynamoDB's, not the order the items were added in: it sends condition
-    checks, then deletes, then puts, then updates.
-    """
-    return [reason.code if reason else None for reason in exc.cancellation_reasons]

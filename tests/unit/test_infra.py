@@ -29,6 +29,9 @@ def test_each_table_in_the_template_has_the_models_keys_indexes_and_ttl(model):
     assert {i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])} == {
         i["index_name"] for i in schema["global_secondary_indexes"]
     }
+    assert {i["IndexName"] for i in props.get("LocalSecondaryIndexes", [])} == {
+        i["index_name"] for i in schema["local_secondary_indexes"]
+    }
     assert props.get("TimeToLiveSpecification", {}).get("AttributeName") == tables.ttl_attribute(model)
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True

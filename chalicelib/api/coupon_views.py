@@ -1,0 +1,59 @@
+"""Coupons as the user meets them: the claim centre, my coupons, the best coupon for my cart."""
+from __future__ import annotations
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Id, Qty, TemplateRef, coupon_json, template_json
+from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION
+from chalicelib.coupons import rules, service
+
+bp = Blueprint(__name__)
+STATES = (rules.UNUSED, rules.LOCKED, rules.USED, rules.EXPIRED)
+
+
+class CartItem(msgspec.Struct, rename="camel"):
+    product_id: Id
+    qty: Qty
+
+
+class Cart(msgspec.Struct):
+    items: list[CartItem]
+
+
+@route(bp, "GET", "/coupons/claimable", auth=ANONYMOUS)
+def claimable(call: Call) -> dict:
+    return {"templates": [template_json(t) for t in service.claimable(now=call.now)]}
+
+
+@route(bp, "POST", "/coupons/claim", auth=PURCHASE, body=TemplateRef)
+def claim(call: Call) -> dict:
+    coupon = service.claim(call.user_id, call.body.template_id, idempotency_key=call.idempotency_key, now=call.now)
+    return coupon_json(coupon, rules.state_at(coupon.state, coupon.valid_from, coupon.valid_until, call.now))
+
+
+@route(bp, "GET", "/coupons", auth=SESSION)
+def my_coupons(call: Call) -> dict:
+    state = call.query.get("state")
+    if state is not None and state not in STATES:
+        raise errors.ValidationFailed(f"state must be one of {', '.join(STATES)}.")
+    return {"coupons": [coupon_json(h.coupon, h.state) for h in service.wallet(call.user_id, now=call.now, state=state)]}
+
+
+@route(bp, "POST", "/coupons/best", auth=SESSION, body=Cart)
+def best(call: Call) -> dict:
+    items = call.body.items
+    if not 1 <= len(items) <= 100:
+        raise errors.ValidationFailed("A cart has 1 to 100 lines.")
+    quote = service.best_for_cart(call.user_id, [(i.product_id, i.qty) for i in items], now=call.now)
+    return {
+        "total": quote.total,
+        "payable": quote.payable,
+        "best": None if quote.best is None else {"couponId": quote.best.coupon.coupon_id, "discount": quote.best.outcome.discount},
+        "others": [
+            {"couponId": v.coupon.coupon_id, "name": v.coupon.name, "discount": v.outcome.discount, "reason": v.outcome.reason}
+            for v in quote.others
+        ],
+    }

@@ -1,0 +1,107 @@
+"""The merchant's staff, with the operator key: coupon templates and the rule book."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import errors, rulebook
+from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Fen, Id, template_json
+from chalicelib.auth.levels import OPERATOR
+from chalicelib.coupons import rules
+from chalicelib.coupons import service as coupons
+from chalicelib.members import service as members
+
+bp = Blueprint(__name__)
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+Count = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
+
+# Each rule document, with the parser that validates it.
+RULES: dict[str, Any] = {members.RULES_NAME: members.parse_rules}
+
+
+class NewTemplate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    template_id: Id
+    name: Name
+    kind: str
+    channel: str
+    amount: Fen = 0
+    threshold: Fen = 0
+    rate: Annotated[int, msgspec.Meta(ge=1, le=100)] = 100
+    cap: Fen | None = None
+    scope: str = rules.SCOPE_ALL
+    scope_ids: list[Id] = []
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    valid_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] | None = None
+    total: Count | None = None
+    shards: Annotated[int, msgspec.Meta(ge=1, le=coupons.MAX_SHARDS)] = 1
+    per_user_limit: Count | None = 1
+    points_price: Count | None = None
+
+
+class TemplatePatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    name: Name | None = None
+    active: bool | None = None
+    per_user_limit: Count | None = None
+    valid_until: datetime | None = None
+    add_stock: Count | None = None
+
+
+@route(bp, "GET", "/operator/coupon-templates", auth=OPERATOR)
+def list_templates(call: Call) -> dict:
+    out = []
+    for t in coupons.templates():
+        issued, total = coupons.stock_report(t)
+        out.append({**template_json(t), "active": bool(t.active), "issued": issued, "total": total})
+    return {"templates": out}
+
+
+@route(bp, "POST", "/operator/coupon-templates", auth=OPERATOR, body=NewTemplate, status=201)
+def create_template(call: Call) -> dict:
+    b: NewTemplate = call.body
+    for moment in (b.valid_from, b.valid_until):
+        if moment is not None and moment.tzinfo is None:
+            raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    spec = coupons.TemplateSpec(
+        template_id=b.template_id, name=b.name, channel=b.channel,
+        terms=rules.Terms(kind=b.kind, amount=b.amount, threshold=b.threshold, rate=b.rate, cap=b.cap,
+                          scope=b.scope, scope_ids=tuple(b.scope_ids)),
+        valid_from=b.valid_from, valid_until=b.valid_until, valid_days=b.valid_days, total=b.total,
+        shards=b.shards, per_user_limit=b.per_user_limit, points_price=b.points_price,
+    )
+    return template_json(coupons.create_template(spec, now=call.now))
+
+
+@route(bp, "PATCH", "/operator/coupon-templates/{template_id}", auth=OPERATOR, body=TemplatePatch)
+def update_template(call: Call) -> dict:
+    b: TemplatePatch = call.body
+    if b.valid_until is not None and b.valid_until.tzinfo is None:
+        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    t = coupons.update_template(call.path["template_id"], name=b.name, active=b.active,
+                                per_user_limit=b.per_user_limit, valid_until=b.valid_until, add_stock=b.add_stock)
+    return template_json(t)
+
+
+@route(bp, "GET", "/operator/rules/{name}", auth=OPERATOR)
+def get_rules(call: Call) -> dict:
+    name = _known(call.path["name"])
+    return {"name": name, "rules": rulebook.get(name), "default": rulebook.get(name) is None}
+
+
+@route(bp, "PUT", "/operator/rules/{name}", auth=OPERATOR, body=dict)
+def put_rules(call: Call) -> dict:
+    name = _known(call.path["name"])
+    RULES[name](call.body)  # raises ValidationFailed saying what is wrong
+    rulebook.put(name, call.body, now=call.now)
+    return {"name": name, "rules": call.body, "default": False}
+
+
+def _known(name: str) -> str:
+    if name not in RULES:
+        raise errors.NotFound(f"Rule books: {', '.join(sorted(RULES))}.")
+    return name

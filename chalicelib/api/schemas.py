@@ -1,0 +1,57 @@
+"""Request bodies shared by several views, and the JSON shapes of shared objects."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from chalicelib.config import iso
+from chalicelib.coupons.models import Coupon, CouponTemplate
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Fen = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]  # up to ¥1,000,000
+Qty = Annotated[int, msgspec.Meta(ge=1, le=999)]
+
+
+class TemplateRef(msgspec.Struct, rename="camel"):
+    template_id: Id
+
+
+def terms_json(c: Coupon | CouponTemplate) -> dict:
+    return {
+        "kind": c.kind,
+        "amount": int(c.amount),
+        "threshold": int(c.threshold),
+        "rate": int(c.rate),
+        "cap": None if c.cap is None else int(c.cap),
+        "scope": c.scope,
+        "scopeIds": list(c.scope_ids or []),
+    }
+
+
+def coupon_json(c: Coupon, state: str) -> dict:
+    return {
+        "couponId": c.coupon_id,
+        "templateId": c.template_id,
+        "name": c.name,
+        **terms_json(c),
+        "state": state,
+        "validFrom": iso(c.valid_from),
+        "validUntil": iso(c.valid_until),
+        "source": c.source,
+    }
+
+
+def template_json(t: CouponTemplate) -> dict:
+    return {
+        "templateId": t.template_id,
+        "name": t.name,
+        **terms_json(t),
+        "channel": t.channel,
+        "pointsPrice": None if t.points_price is None else int(t.points_price),
+        "validFrom": iso(t.valid_from) if t.valid_from else None,
+        "validUntil": iso(t.valid_until) if t.valid_until else None,
+        "validDays": None if t.valid_days is None else int(t.valid_days),
+        "perUserLimit": None if t.per_user_limit is None else int(t.per_user_limit),
+        "soldOut": bool(t.sold_out),
+    }

@@ -1,0 +1,75 @@
+"""Functions the merchant's order system calls, with the server key: coupon locks and payments."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Fen, Id, Qty
+from chalicelib.auth.levels import SERVER
+from chalicelib.coupons import rules
+from chalicelib.coupons import service as coupons
+from chalicelib.members import service as members
+
+bp = Blueprint(__name__)
+
+
+class OrderLine(msgspec.Struct, rename="camel"):
+    product_id: Id
+    category: Annotated[str, msgspec.Meta(max_length=64)]
+    price: Fen  # the price this order charges, per unit (a group or bargain price, say)
+    qty: Qty
+
+
+class Lock(msgspec.Struct, rename="camel"):
+    user_id: Id
+    order_id: Id
+    lines: list[OrderLine]
+
+
+class OrderRef(msgspec.Struct, rename="camel"):
+    user_id: Id
+    order_id: Id
+
+
+class Paid(msgspec.Struct, rename="camel"):
+    user_id: Id
+    amount: Fen  # what the customer paid, fen
+
+
+@route(bp, "POST", "/server/coupons/{coupon_id}/lock", auth=SERVER, body=Lock)
+def lock(call: Call) -> dict:
+    body: Lock = call.body
+    if not 1 <= len(body.lines) <= 100:
+        raise errors.ValidationFailed("An order has 1 to 100 lines.")
+    lines = [rules.Line(x.product_id, x.category, x.price, x.qty) for x in body.lines]
+    discount = coupons.lock(body.user_id, call.path["coupon_id"], body.order_id, lines, now=call.now)
+    return {"couponId": call.path["coupon_id"], "orderId": body.order_id, "state": rules.LOCKED, "discount": discount}
+
+
+@route(bp, "POST", "/server/coupons/{coupon_id}/consume", auth=SERVER, body=OrderRef)
+def consume(call: Call) -> dict:
+    coupons.consume(call.body.user_id, call.path["coupon_id"], call.body.order_id, now=call.now)
+    return {"couponId": call.path["coupon_id"], "orderId": call.body.order_id, "state": rules.USED}
+
+
+@route(bp, "POST", "/server/coupons/{coupon_id}/release", auth=SERVER, body=OrderRef)
+def release(call: Call) -> dict:
+    coupons.release(call.body.user_id, call.path["coupon_id"], call.body.order_id, now=call.now)
+    return {"couponId": call.path["coupon_id"], "orderId": call.body.order_id, "state": rules.UNUSED}
+
+
+@route(bp, "POST", "/server/orders/{order_id}/paid", auth=SERVER, body=Paid)
+def order_paid(call: Call) -> dict:
+    rewards = members.record_order(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
+    return {
+        "orderId": call.path["order_id"],
+        "growth": rewards.growth,
+        "points": rewards.points,
+        "tier": rewards.tier,
+        "tierChanged": rewards.tier_changed,
+        "alreadyRecorded": not rewards.applied,
+    }

@@ -1,0 +1,1 @@
+"""Coupons: templates, stock, per-user limits, validity, thresholds; issued by every feature."""

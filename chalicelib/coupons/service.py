@@ -1,0 +1,306 @@
+"""Coupons for users, for the merchant's order system, for operators, and for other features.
+
+Every other capability pays out through ``grant``; the order system locks, consumes and
+releases through ``lock``/``consume``/``release``. Each is safe to retry.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib import errors
+from chalicelib.config import iso
+from chalicelib.coupons import rules, store
+from chalicelib.coupons.models import Coupon, CouponTemplate
+from chalicelib.members import service as members
+from chalicelib.shop import service as shop
+from chalicelib.shop.service import SHOP_ID
+from chalicelib.store.transactions import Cancelled
+
+CLAIM, GRANT, POINTS = "claim", "grant", "points"
+CHANNELS = (CLAIM, GRANT, POINTS)
+KEPT_AFTER_EXPIRY = timedelta(days=90)  # then TTL removes the coupon
+MAX_SHARDS = 20
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What an operator sends to create a template (validated by ``create_template``)."""
+
+    template_id: str
+    name: str
+    terms: rules.Terms
+    channel: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    valid_days: int | None = None
+    total: int | None = None
+    shards: int = 1
+    per_user_limit: int | None = 1
+    points_price: int | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """A coupon as its holder sees it, with its state at ``now``."""
+
+    coupon: Coupon
+    state: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    coupon: Coupon
+    outcome: rules.Outcome
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The best coupon for a cart, and why each other one does not apply or does less."""
+
+    total: int
+    best: Verdict | None
+    others: list[Verdict]
+
+    @property
+    def payable(self) -> int:
+        return self.total - (self.best.outcome.discount if self.best else 0)
+
+
+def coupon_id(*parts: str) -> str:
+    return "c" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+# --- users ----------------------------------------------------------------------------------
+def claimable(*, now: datetime) -> list[CouponTemplate]:
+    return [t for t in store.templates() if t.channel == CLAIM and _open(t, now)]
+
+
+def claim(user_id: str, template_id: str, *, idempotency_key: str | None, now: datetime) -> Coupon:
+    """Claim a coupon. With the same Idempotency-Key, a retry returns the same coupon."""
+    t = store.template(template_id)
+    _check_open(t, CLAIM, now)
+    key = idempotency_key or uuid.uuid4().hex
+    return store.issue(t, _new_coupon(t, user_id, coupon_id(user_id, template_id, CLAIM, key), CLAIM, now))
+
+
+def exchange(user_id: str, template_id: str, *, idempotency_key: str | None, now: datetime) -> Coupon:
+    """The points shop: points spent and coupon issued in one transaction, or neither."""
+    t = store.template(template_id)
+    _check_open(t, POINTS, now)
+    price = int(t.points_price or 0)
+    cid = coupon_id(user_id, template_id, POINTS, idempotency_key or uuid.uuid4().hex)
+    for _ in range(members.OPTIMISTIC_ATTEMPTS):
+        allocation = members.plan_spend(user_id, price, now=now)
+        coupon = _new_coupon(t, user_id, cid, POINTS, now)
+        try:
+            return store.issue(
+                t, coupon,
+                also=lambda tx: members.spend_items(tx, user_id, allocation, "exchange", cid, now=now),
+            )
+        except Cancelled as exc:
+            if not any(name.startswith("bucket:") for name in exc.failed):
+                raise
+            # Another spend took the points first: plan again from the balance now.
+    raise errors.StorageUnavailable(retry_after=1)
+
+
+def grant(user_id: str, template_id: str, *, reason: str, ref: str, now: datetime) -> Coupon:
+    """Issue a system coupon (new-user pack, check-in reward, referral, …) once per (reason, ref)."""
+    t = store.template(template_id)
+    _check_open(t, GRANT, now)
+    return store.issue(t, _new_coupon(t, user_id, coupon_id(user_id, template_id, GRANT, reason, ref),
+                                      f"{GRANT}:{reason}", now))
+
+
+def wallet(user_id: str, *, now: datetime, state: str | None = None) -> list[Held]:
+    held = [Held(c, _state(c, now)) for c in store.of_user(user_id)]
+    if state:
+        held = [h for h in held if h.state == state]
+    return sorted(held, key=lambda h: (h.coupon.valid_until, h.coupon.coupon_id))
+
+
+def best_for_cart(user_id: str, items: list[tuple[str, int]], *, now: datetime) -> Quote:
+    """Which of the user's coupons takes the most off this cart (prices from the catalogue)."""
+    lines = cart_lines(items)
+    verdicts = []
+    for c in store.of_user(user_id):
+        state = _state(c, now)
+        if state == rules.UNUSED and now < c.valid_from:
+            verdicts.append(Verdict(c, rules.Outcome(0, f"usable from {iso(c.valid_from)}")))
+        elif state == rules.UNUSED:
+            verdicts.append(Verdict(c, rules.evaluate(c.terms(), lines)))
+    ranked = sorted(verdicts, key=lambda v: (-v.outcome.discount, v.coupon.valid_until, v.coupon.coupon_id))
+    best = ranked[0] if ranked and ranked[0].outcome.applies else None
+    return Quote(total=sum(line.total for line in lines), best=best, others=[v for v in ranked if v is not best])
+
+
+def cart_lines(items: list[tuple[str, int]]) -> list[rules.Line]:
+    """The cart at catalogue prices; products unknown or off sale are refused by name."""
+    found = shop.goods([pid for pid, _ in items])
+    missing = sorted({pid for pid, _ in items} - set(found))
+    if missing:
+        raise errors.ValidationFailed(f"Not on sale: {', '.join(missing)}.")
+    return [rules.Line(pid, found[pid].category, found[pid].price, qty) for pid, qty in items]
+
+
+# --- the order side -------------------------------------------------------------------------
+def lock(user_id: str, coupon_id_: str, order_id: str, lines: list[rules.Line], *, now: datetime) -> int:
+    """Hold a coupon for an order; returns the discount in fen. A coupon is held by one order only."""
+    coupon = _held(user_id, coupon_id_)
+    if coupon.state == rules.LOCKED and coupon.order_id == order_id:
+        return rules.evaluate(coupon.terms(), lines).discount  # a retry of the same lock
+    outcome = rules.evaluate(coupon.terms(), lines)
+    if not outcome.applies:
+        raise errors.CouponNotApplicable(f"This coupon does not apply: {outcome.reason}.")
+    if store.lock(user_id, coupon_id_, order_id, now=now):
+        return outcome.discount
+    _explain(_held(user_id, coupon_id_), order_id, now, done_state=rules.LOCKED)
+    return outcome.discount
+
+
+def consume(user_id: str, coupon_id_: str, order_id: str, *, now: datetime) -> None:
+    """The order was paid: its locked coupon is used. Idempotent for that order."""
+    if not store.consume(user_id, coupon_id_, order_id, now=now):
+        _explain(_held(user_id, coupon_id_), order_id, now, done_state=rules.USED)
+
+
+def release(user_id: str, coupon_id_: str, order_id: str, *, now: datetime) -> None:
+    """The order was cancelled or timed out: the coupon is free again. Idempotent."""
+    if store.release(user_id, coupon_id_, order_id, now=now):
+        return
+    coupon = _held(user_id, coupon_id_)
+    if coupon.state == rules.UNUSED:
+        return  # released already, or never locked by this order: nothing to undo
+    if coupon.state == rules.USED:
+        raise errors.CouponUsed("The coupon was used by a paid order and cannot be released.")
+    raise errors.CouponLocked()
+
+
+# --- operators ------------------------------------------------------------------------------
+def create_template(spec: TemplateSpec, *, now: datetime) -> CouponTemplate:
+    found = rules.problems(spec.terms)
+    if spec.channel not in CHANNELS:
+        found.append(f"channel must be one of {', '.join(CHANNELS)}")
+    if (spec.valid_days is None) == (spec.valid_from is None or spec.valid_until is None):
+        found.append("give either validDays, or both validFrom and validUntil")
+    if spec.valid_from and spec.valid_until and spec.valid_from >= spec.valid_until:
+        found.append("validFrom must be before validUntil")
+    if spec.valid_days is not None and spec.valid_days <= 0:
+        found.append("validDays must be positive")
+    if spec.total is not None and spec.total <= 0:
+        found.append("total must be positive (leave it out for unlimited stock)")
+    if not 1 <= spec.shards <= MAX_SHARDS:
+        found.append(f"shards must be 1 to {MAX_SHARDS}")
+    if spec.per_user_limit is not None and spec.per_user_limit <= 0:
+        found.append("perUserLimit must be positive (leave it out for no limit)")
+    if (spec.channel == POINTS) != (spec.points_price is not None and spec.points_price > 0):
+        found.append("a points-shop template (channel points) needs a positive pointsPrice, others none")
+    if found:
+        raise errors.ValidationFailed("; ".join(found) + ".")
+    t = CouponTemplate(
+        SHOP_ID, spec.template_id, name=spec.name, channel=spec.channel, points_price=spec.points_price,
+        valid_from=spec.valid_from, valid_until=spec.valid_until, valid_days=spec.valid_days,
+        total=spec.total, shards=spec.shards if spec.total is not None else 1,
+        per_user_limit=spec.per_user_limit, created_at=now, **_terms_fields(spec.terms),
+    )
+    store.create_template(t)
+    return t
+
+
+def update_template(template_id: str, *, name: str | None = None, active: bool | None = None,
+                    per_user_limit: int | None = None, valid_until: datetime | None = None,
+                    add_stock: int | None = None) -> CouponTemplate:
+    """What may change after launch. Coupons already issued keep their own terms and window."""
+    t = store.template(template_id)
+    actions = []
+    if name is not None:
+        actions.append(CouponTemplate.name.set(name))
+    if active is not None:
+        actions.append(CouponTemplate.active.set(active))
+    if per_user_limit is not None:
+        if per_user_limit <= 0:
+            raise errors.ValidationFailed("perUserLimit must be positive.")
+        actions.append(CouponTemplate.per_user_limit.set(per_user_limit))
+    if valid_until is not None:
+        if t.valid_until is None or (t.valid_from and valid_until <= t.valid_from):
+            raise errors.ValidationFailed("validUntil can only move the end of a fixed window, after its start.")
+        actions.append(CouponTemplate.valid_until.set(valid_until))
+    if add_stock is not None:
+        if add_stock <= 0 or t.total is None:
+            raise errors.ValidationFailed("addStock must be positive, on a template with limited stock.")
+        store.add_stock(t, add_stock)
+    if actions:
+        store.update_template(template_id, actions)
+    return store.template(template_id)
+
+
+def stock_report(t: CouponTemplate) -> tuple[int, int | None]:
+    """(issued, total) summed over the shards; total None for unlimited."""
+    if t.total is None:
+        return 0, None
+    shards = store.stock(t.template_id)
+    return sum(int(s.issued) for s in shards), sum(int(s.total) for s in shards)
+
+
+def templates() -> list[CouponTemplate]:
+    return store.templates()
+
+
+def forget(user_id: str) -> None:
+    store.forget(user_id)
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _open(t: CouponTemplate, now: datetime) -> bool:
+    return bool(t.active) and (t.valid_until is None or now < t.valid_until)
+
+
+def _check_open(t: CouponTemplate, channel: str, now: datetime) -> None:
+    if t.channel != channel or not t.active:
+        raise errors.CouponNotClaimable()
+    if t.valid_until is not None and now >= t.valid_until:
+        raise errors.CouponExpired("This campaign has ended.")
+
+
+def _new_coupon(t: CouponTemplate, user_id: str, cid: str, source: str, now: datetime) -> Coupon:
+    start, end = rules.window(now, valid_from=t.valid_from, valid_until=t.valid_until,
+                              valid_days=None if t.valid_days is None else int(t.valid_days))
+    return Coupon(
+        user_id, cid, template_id=t.template_id, name=t.name, source=source, state=rules.UNUSED,
+        valid_from=start, valid_until=end, issued_at=now, expires_at=end + KEPT_AFTER_EXPIRY,
+        **_terms_fields(t.terms()),
+    )
+
+
+def _terms_fields(terms: rules.Terms) -> dict:
+    return {"kind": terms.kind, "amount": terms.amount, "threshold": terms.threshold, "rate": terms.rate,
+            "cap": terms.cap, "scope": terms.scope, "scope_ids": list(terms.scope_ids)}
+
+
+def _state(c: Coupon, now: datetime) -> str:
+    return rules.state_at(c.state, c.valid_from, c.valid_until, now)
+
+
+def _held(user_id: str, coupon_id_: str) -> Coupon:
+    coupon = store.get(user_id, coupon_id_)
+    if coupon is None:
+        raise errors.NotFound("No such coupon for this user.")
+    return coupon
+
+
+def _explain(coupon: Coupon, order_id: str, now: datetime, *, done_state: str) -> None:
+    """A transition's condition failed: fine if it is already done for this order, else say why."""
+    if coupon.state == done_state and coupon.order_id == order_id:
+        return
+    if coupon.state == rules.USED:
+        raise errors.CouponUsed()
+    if coupon.state == rules.LOCKED:
+        raise errors.CouponLocked()
+    if now < coupon.valid_from:
+        raise errors.CouponNotYetValid()
+    if now >= coupon.valid_until:
+        raise errors.CouponExpired()
+    raise errors.Conflict("The coupon is not locked to this order.")

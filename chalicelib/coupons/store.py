@@ -1,0 +1,163 @@
+"""Storage of coupon templates, stock, quotas and coupons. Each limit is a DynamoDB condition."""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib import errors
+from chalicelib.coupons import rules
+from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
+from chalicelib.shop.service import SHOP_ID
+from chalicelib.store.transactions import Cancelled, Transaction, run
+
+
+def template(template_id: str) -> CouponTemplate:
+    try:
+        return CouponTemplate.get(SHOP_ID, template_id)
+    except DoesNotExist as exc:
+        raise errors.NotFound("No such coupon.") from exc
+
+
+def templates() -> list[CouponTemplate]:
+    return list(CouponTemplate.query(SHOP_ID))
+
+
+def stock(template_id: str) -> list[CouponStock]:
+    return list(CouponStock.query(template_id))
+
+
+def create_template(t: CouponTemplate) -> None:
+    """The template and its stock shards, all or nothing; an existing id is refused."""
+
+    def build(tx: Transaction) -> None:
+        tx.save("template", t, condition=CouponTemplate.template_id.does_not_exist())
+        if t.total is not None:
+            for shard, total in enumerate(rules.shard_totals(int(t.total), int(t.shards))):
+                tx.save(f"shard:{shard}", CouponStock(t.template_id, shard, total=total, issued=0))
+
+    try:
+        run(build)
+    except Cancelled as exc:
+        raise errors.TemplateExists() from exc
+
+
+def update_template(template_id: str, actions: list) -> None:
+    try:
+        CouponTemplate(SHOP_ID, template_id).update(actions=actions, condition=CouponTemplate.template_id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise errors.NotFound("No such coupon template.") from exc
+        raise
+
+
+def add_stock(t: CouponTemplate, more: int) -> None:
+    """Raise the total, spread over the shards (their ``total`` only grows, so no claim is hurt)."""
+
+    def build(tx: Transaction) -> None:
+        tx.update("template", CouponTemplate(SHOP_ID, t.template_id),
+                  actions=[CouponTemplate.total.add(more), CouponTemplate.sold_out.set(False)])
+        for shard, extra in enumerate(rules.shard_totals(more, int(t.shards))):
+            if extra:
+                tx.update(f"shard:{shard}", CouponStock(t.template_id, shard), actions=[CouponStock.total.add(extra)])
+
+    run(build)
+
+
+def issue(t: CouponTemplate, coupon: Coupon, also: Callable[[Transaction], None] | None = None) -> Coupon:
+    """Issue ``coupon`` from ``t`` in one transaction: a unit of stock (``issued < total`` on a
+    shard), the user's quota (``claimed < limit``), and the coupon itself (``attribute_not_exists``,
+    so a retry with the same coupon id issues nothing and returns the first coupon). ``also``
+    adds items to the same transaction (the points shop's spend).
+
+    Shards are tried in random order; a shard that is out sends the claim to the next.
+    """
+    shards: list[int | None] = list(range(int(t.shards))) if t.total is not None else [None]
+    random.shuffle(shards)
+    for shard in shards:
+
+        def build(tx: Transaction, shard: int | None = shard) -> None:
+            if shard is not None:
+                tx.update("stock", CouponStock(t.template_id, shard), actions=[CouponStock.issued.add(1)],
+                          condition=CouponStock.issued < CouponStock.total)
+            within_limit = None
+            if t.per_user_limit is not None:
+                within_limit = CouponQuota.claimed.does_not_exist() | (CouponQuota.claimed < int(t.per_user_limit))
+            tx.update("quota", CouponQuota(coupon.user_id, t.template_id), actions=[CouponQuota.claimed.add(1)],
+                      condition=within_limit)
+            tx.save("coupon", coupon, condition=Coupon.coupon_id.does_not_exist())
+            if also:
+                also(tx)
+
+        try:
+            run(build)
+            return coupon
+        except Cancelled as exc:
+            if "coupon" in exc.failed:
+                existing = get(coupon.user_id, coupon.coupon_id)
+                if existing is not None:
+                    return existing
+            if "quota" in exc.failed:
+                raise errors.CouponLimitReached() from exc
+            if exc.failed != {"stock"}:
+                raise
+    # A hint for lists only: the stock conditions, not this flag, keep the promise.
+    CouponTemplate(SHOP_ID, t.template_id).update(actions=[CouponTemplate.sold_out.set(True)])
+    raise errors.CouponSoldOut()
+
+
+def get(user_id: str, coupon_id: str) -> Coupon | None:
+    try:
+        return Coupon.get(user_id, coupon_id)
+    except DoesNotExist:
+        return None
+
+
+def of_user(user_id: str) -> list[Coupon]:
+    return list(Coupon.query(user_id))
+
+
+def lock(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bool:
+    """unused and inside its window → locked to ``order_id``. False when the condition fails."""
+    return _transition(
+        user_id, coupon_id,
+        actions=[Coupon.state.set(rules.LOCKED), Coupon.order_id.set(order_id), Coupon.changed_at.set(now)],
+        condition=(Coupon.state == rules.UNUSED) & (Coupon.valid_from <= now) & (Coupon.valid_until > now),
+    )
+
+
+def consume(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bool:
+    """locked to ``order_id`` → used. False when the condition fails."""
+    return _transition(
+        user_id, coupon_id,
+        actions=[Coupon.state.set(rules.USED), Coupon.changed_at.set(now)],
+        condition=(Coupon.state == rules.LOCKED) & (Coupon.order_id == order_id),
+    )
+
+
+def release(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bool:
+    """locked to ``order_id`` → unused again. False when the condition fails."""
+    return _transition(
+        user_id, coupon_id,
+        actions=[Coupon.state.set(rules.UNUSED), Coupon.order_id.remove(), Coupon.changed_at.set(now)],
+        condition=(Coupon.state == rules.LOCKED) & (Coupon.order_id == order_id),
+    )
+
+
+def _transition(user_id: str, coupon_id: str, *, actions: list, condition) -> bool:
+    try:
+        Coupon(user_id, coupon_id).update(actions=actions, condition=condition & Coupon.coupon_id.exists())
+        return True
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def forget(user_id: str) -> None:
+    for model in (Coupon, CouponQuota):
+        with model.batch_write() as batch:
+            for item in model.query(user_id):
+                batch.delete(item)

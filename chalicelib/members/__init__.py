@@ -1,0 +1,1 @@
+"""Points (a ledger with expiry), growth value and member tiers."""

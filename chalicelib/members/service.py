@@ -1,0 +1,170 @@
+"""Points, growth value and tiers: what other capabilities call to reward and charge a user."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+
+from chalicelib import errors, rulebook
+from chalicelib.config import china_day
+from chalicelib.members import rules, store
+from chalicelib.members.models import LedgerEntry
+from chalicelib.store.transactions import Cancelled, Transaction, run
+
+RULES_NAME = "membership"
+OPTIMISTIC_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Points:
+    balance: int
+    expiring: int  # in the bucket that expires first
+    expiring_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    tier: rules.Tier
+    growth: int
+    next_tier: rules.Tier | None
+    points: Points
+
+
+@dataclass(frozen=True)
+class OrderRewards:
+    growth: int
+    points: int
+    tier: str
+    tier_changed: bool
+    applied: bool  # False: this order had been recorded before (a retry)
+
+
+def membership_rules() -> rules.MembershipRules:
+    body = rulebook.get(RULES_NAME)
+    return parse_rules(body) if body else rules.MembershipRules()
+
+
+def parse_rules(body: dict) -> rules.MembershipRules:
+    """An operator's JSON (camelCase) → validated rules, or ValidationFailed saying what is wrong."""
+    try:
+        return msgspec.convert(body, rules.MembershipRules)
+    except (msgspec.ValidationError, ValueError, TypeError) as exc:
+        raise errors.ValidationFailed(f"membership rules: {exc}") from exc
+
+
+def points_of(user_id: str, *, now: datetime) -> Points:
+    live = rules.live(store.buckets(user_id), china_day(now))
+    first = next(iter(live), None)
+    return Points(
+        balance=sum(live.values()),
+        expiring=live[first] if first else 0,
+        expiring_at=rules.bucket_expires_at(first) if first else None,
+    )
+
+
+def summary(user_id: str, *, now: datetime) -> Summary:
+    member, book = store.member(user_id), membership_rules()
+    growth = int(member.growth) if member else 0
+    return Summary(
+        tier=rules.tier_for(growth, book),
+        growth=growth,
+        next_tier=rules.next_tier(growth, book),
+        points=points_of(user_id, now=now),
+    )
+
+
+def history(user_id: str, limit: int = 20) -> list[LedgerEntry]:
+    return store.history(user_id, limit)
+
+
+def earn(user_id: str, points: int, reason: str, ref: str, *, now: datetime) -> bool:
+    """Credit ``points`` once per (reason, ref); False when that reference was credited before."""
+    if points <= 0:
+        raise ValueError("earn a positive number of points")
+    bucket = rules.bucket_for(china_day(now), membership_rules())
+
+    def build(tx: Transaction) -> None:
+        store.add_points(tx, user_id, bucket, points)
+        store.add_entry(tx, "entry", user_id, "points", reason, ref, now=now, delta=points, bucket=bucket)
+
+    try:
+        run(build)
+    except Cancelled as exc:
+        if "entry" in exc.failed:
+            return False
+        raise
+    return True
+
+
+def plan_spend(user_id: str, points: int, *, now: datetime) -> dict[str, int]:
+    """Which buckets a spend takes from; raises PointsInsufficient. Reads the buckets (one Query)."""
+    allocation = rules.allocate(store.buckets(user_id), points, china_day(now))
+    if allocation is None:
+        raise errors.PointsInsufficient()
+    return allocation
+
+
+def spend_items(tx: Transaction, user_id: str, allocation: dict[str, int], reason: str, ref: str,
+                *, now: datetime) -> None:
+    """Add a planned spend to a transaction (the points shop adds the coupon to the same one).
+
+    If another spend got there first, the bucket conditions cancel the transaction
+    (``Cancelled.failed`` holds ``bucket:<year>``): plan again and retry.
+    """
+    for bucket, taken in allocation.items():
+        store.take_points(tx, user_id, bucket, taken)
+    store.add_entry(tx, "entry", user_id, "points", reason, ref, now=now, delta=-sum(allocation.values()))
+
+
+def spend(user_id: str, points: int, reason: str, ref: str, *, now: datetime) -> bool:
+    """Debit ``points`` once per (reason, ref); False when already debited; never below zero."""
+    for _ in range(OPTIMISTIC_ATTEMPTS):
+        allocation = plan_spend(user_id, points, now=now)
+        try:
+            run(lambda tx: spend_items(tx, user_id, allocation, reason, ref, now=now))
+            return True
+        except Cancelled as exc:
+            if "entry" in exc.failed:
+                return False
+            if not any(name.startswith("bucket:") for name in exc.failed):
+                raise
+    raise errors.StorageUnavailable(retry_after=1)
+
+
+def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> OrderRewards:
+    """A paid order: growth value, points at the tier's multiplier, and the tier that follows."""
+    book = membership_rules()
+    for _ in range(OPTIMISTIC_ATTEMPTS):
+        member = store.member(user_id)
+        old = int(member.growth) if member else 0
+        held = rules.tier_for(old, book)
+        grown = rules.growth_for_order(amount, book)
+        tier = rules.tier_for(old + grown, book)
+        points = rules.points_for_order(amount, held, book)
+        bucket = rules.bucket_for(china_day(now), book)
+
+        def build(tx: Transaction) -> None:
+            store.set_growth(tx, user_id, member, old + grown, tier.code, now=now)
+            store.add_entry(tx, "entry", user_id, "growth", "order", order_id, now=now, delta=grown)
+            if points:
+                store.add_points(tx, user_id, bucket, points)
+                store.add_entry(tx, "points-entry", user_id, "points", "order", order_id, now=now, delta=points,
+                                bucket=bucket)
+            if tier.code != held.code:
+                store.add_entry(tx, "tier-entry", user_id, "tier", "order", order_id, now=now,
+                                note=f"{held.code}->{tier.code}")
+
+        try:
+            run(build)
+            return OrderRewards(grown, points, tier.code, tier.code != held.code, applied=True)
+        except Cancelled as exc:
+            if "entry" in exc.failed:
+                return OrderRewards(0, 0, held.code, False, applied=False)
+            if exc.failed != {"member"}:
+                raise
+    raise errors.StorageUnavailable(retry_after=1)
+
+
+def forget(user_id: str) -> None:
+    store.forget(user_id)

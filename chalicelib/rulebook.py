@@ -1,0 +1,51 @@
+"""Rules that are data, not code (tiers, check-in cycles, …): one JSON document per name.
+
+Operators edit them through ``PUT /operator/rules/{name}``; each capability parses and
+validates its own document and falls back to its built-in defaults when none is stored.
+A container keeps what it read for a minute, so an edit is live everywhere within that.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from chalicelib.store.base import meta
+
+CACHE_SECONDS = 60.0
+
+
+class Rule(Model):
+    Meta = meta("rules")
+    name = UnicodeAttribute(hash_key=True)
+    body = UnicodeAttribute()  # JSON
+    updated_at = UTCDateTimeAttribute()
+
+
+_cache: dict[str, tuple[dict[str, Any] | None, float]] = {}
+
+
+def get(name: str) -> dict[str, Any] | None:
+    hit = _cache.get(name)
+    if hit and hit[1] > time.monotonic():
+        return hit[0]
+    try:
+        body: dict[str, Any] | None = json.loads(Rule.get(name).body)
+    except DoesNotExist:
+        body = None
+    _cache[name] = (body, time.monotonic() + CACHE_SECONDS)
+    return body
+
+
+def put(name: str, body: dict[str, Any], *, now: datetime) -> None:
+    Rule(name, body=json.dumps(body, ensure_ascii=False), updated_at=now).save()
+    _cache.pop(name, None)
+
+
+def forget_cache() -> None:
+    _cache.clear()
