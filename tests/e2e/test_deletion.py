@@ -1,6 +1,7 @@
 """PIPL: after DELETE /me nothing anywhere holds the user's id, openid, unionid or phone."""
 from __future__ import annotations
 
+from chalicelib import config
 from chalicelib.tables import MODELS
 from tests.conftest import fresh
 
@@ -15,6 +16,11 @@ def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
     retried = fresh("demo", name)  # leave receipts behind too, of a login and a phone code
     api.call("POST", "/auth/login", {"code": retried})
     user_id = api.call("GET", "/me", token=token).json["id"]
+    # Coupons, quotas, points buckets, the ledger and the member item.
+    server = config.settings().server_key
+    api.call("POST", f"/server/orders/o-{name}/paid", {"userId": user_id, "amount": 200_000}, token=server)
+    assert api.call("POST", "/coupons/claim", {"templateId": "cash-3"}, token=token).status_code == 200
+    assert api.call("POST", "/points/exchange", {"templateId": "points-10"}, token=token).status_code == 200
     person = sandbox.user(name)
     traces = (user_id, person.openid, person.unionid, person.phone)
     assert all(trace in everything() for trace in traces)

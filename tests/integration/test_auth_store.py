@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from chalicelib.auth import store
 from chalicelib.auth.models import Receipt, User
 from chalicelib.store.roundtrips import counting
 from chalicelib.wechat import Phone, WxSession
+from tests.integration.helpers import race
 
 
 def wx(openid: str | None = None) -> WxSession:
@@ -49,8 +49,7 @@ def test_racing_first_logins_create_one_user_and_one_is_new(dynamodb):
     def login(i: int) -> tuple[str, bool]:
         return store.record_login(user_id, session, f"login#{i}{user_id}", now=config.utcnow())
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(login, range(32)))
+    results = race(32, login)
 
     assert sum(is_new for _, is_new in results) == 1
     assert User.get(user_id).login_count == 32
