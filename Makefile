@@ -25,7 +25,7 @@ test: $(STAMP)
 conformance: $(STAMP) node_modules/.installed
 	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest tests/integration tests/e2e
 
-bench: $(STAMP)
+bench: $(STAMP) node_modules/.installed
 	$(PY) -m bench
 
 package-check: $(STAMP)

@@ -10,7 +10,16 @@ import json
 import os
 import uuid
 
-BUDGET = {"returning login": 2, "first login": 2, "phone by code": 2, "me": 1, "shop": 2}
+BUDGET = {
+    "returning login": 2,
+    "first login": 2,
+    "phone by code": 2,
+    "shop": 2,
+    "coupon claim": 2,
+    "best coupon for cart": 2,
+    "coupon lock": 2,
+    "coupon consume": 2,
+}
 
 
 def measure() -> dict[str, int]:
@@ -60,9 +69,15 @@ def _measure() -> dict[str, int]:
         call(None, "post", "/auth/login", {"code": f"demo:warmup{name}:1"})  # the token gets fetched here
         first = call("first login", "post", "/auth/login", {"code": f"demo:{name}:1"})
         call("returning login", "post", "/auth/login", {"code": f"demo:{name}:2"})
-        call("phone by code", "post", "/auth/phone", {"code": f"phone:{name}:1"}, token=first["token"])
-        call("me", "get", "/me", token=first["token"])
+        token = call("phone by code", "post", "/auth/phone", {"code": f"phone:{name}:1"}, token=first["token"])["token"]
         call("shop", "get", "/shop")
+        coupon = call("coupon claim", "post", "/coupons/claim", {"templateId": "cash-3"}, token=token)
+        call("best coupon for cart", "post", "/coupons/best", {"items": [{"productId": "p-nuts", "qty": 1}]}, token=token)
+        server = os.environ["HUILIU_SERVER_KEY"]
+        order = {"userId": first["user"]["id"], "orderId": "o-bench"}
+        lines = [{"productId": "p-nuts", "category": "snacks", "price": 8990, "qty": 1}]
+        call("coupon lock", "post", f"/server/coupons/{coupon['couponId']}/lock", {**order, "lines": lines}, token=server)
+        call("coupon consume", "post", f"/server/coupons/{coupon['couponId']}/consume", order, token=server)
     return counts
 
 

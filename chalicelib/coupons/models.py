@@ -2,9 +2,10 @@
 
 Key patterns:
 - ``coupon-templates``: ``shop_id`` + ``template_id``; a shop's templates are one Query.
-- ``coupon-stock``: ``template_id`` + ``shard`` (0..n-1). The stock is split over ``shards``
-  counter items so that a flash claim is not limited by one item's write rate; each shard
-  has its own ``total`` and ``issued``, and a claim's condition is ``issued < total`` on one.
+- ``coupon-stock``: ``key`` = ``<template_id>#<shard>`` (shard 0..n-1). The stock is split
+  over ``shards`` counter items, each under its own partition key (so in its own partition),
+  so that a flash claim is not limited by one item's write rate; each shard has its own
+  ``total`` and ``issued``, and a claim's condition is ``issued < total`` on one of them.
 - ``coupon-quotas``: ``user_id`` + ``template_id`` → ``claimed``; condition ``claimed < limit``.
 - ``coupons``: ``user_id`` + ``coupon_id``; a user's coupons are one Query. The terms are
   copied at issue, so an edited template never changes a coupon already held.
@@ -68,10 +69,15 @@ class CouponTemplate(TermsFields, Model):
 
 class CouponStock(Model):
     Meta = meta("coupon-stock")
-    template_id = UnicodeAttribute(hash_key=True)
-    shard = NumberAttribute(range_key=True)
+    key = UnicodeAttribute(hash_key=True)
+    template_id = UnicodeAttribute()
+    shard = NumberAttribute()
     total = NumberAttribute()
     issued = NumberAttribute(default=0)
+
+    @classmethod
+    def of(cls, template_id: str, shard: int, **attributes: object) -> CouponStock:
+        return cls(f"{template_id}#{shard}", template_id=template_id, shard=shard, **attributes)
 
 
 class CouponQuota(Model):

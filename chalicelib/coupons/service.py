@@ -241,7 +241,7 @@ def stock_report(t: CouponTemplate) -> tuple[int, int | None]:
     """(issued, total) summed over the shards; total None for unlimited."""
     if t.total is None:
         return 0, None
-    shards = store.stock(t.template_id)
+    shards = store.stock(t)
     return sum(int(s.issued) for s in shards), sum(int(s.total) for s in shards)
 
 

@@ -14,6 +14,12 @@ from chalicelib.shop.service import SHOP_ID
 from chalicelib.store.transactions import Cancelled, Transaction, run
 
 
+# Shards this container has seen full, by (template, total). A shard's ``issued`` never falls
+# and its ``total`` only rises with the template's, so this stays true until ``total`` changes
+# (a new key); it spares a flash sale's late claimers a transaction per full shard.
+_full_shards: dict[tuple[str, object], set[int]] = {}
+
+
 def template(template_id: str) -> CouponTemplate:
     try:
         return CouponTemplate.get(SHOP_ID, template_id)
@@ -25,8 +31,9 @@ def templates() -> list[CouponTemplate]:
     return list(CouponTemplate.query(SHOP_ID))
 
 
-def stock(template_id: str) -> list[CouponStock]:
-    return list(CouponStock.query(template_id))
+def stock(t: CouponTemplate) -> list[CouponStock]:
+    """The template's stock shards: one BatchGet."""
+    return list(CouponStock.batch_get([CouponStock.of(t.template_id, s).key for s in range(int(t.shards))]))
 
 
 def create_template(t: CouponTemplate) -> None:
@@ -36,7 +43,7 @@ def create_template(t: CouponTemplate) -> None:
         tx.save("template", t, condition=CouponTemplate.template_id.does_not_exist())
         if t.total is not None:
             for shard, total in enumerate(rules.shard_totals(int(t.total), int(t.shards))):
-                tx.save(f"shard:{shard}", CouponStock(t.template_id, shard, total=total, issued=0))
+                tx.save(f"shard:{shard}", CouponStock.of(t.template_id, shard, total=total, issued=0))
 
     try:
         run(build)
@@ -61,7 +68,7 @@ def add_stock(t: CouponTemplate, more: int) -> None:
                   actions=[CouponTemplate.total.add(more), CouponTemplate.sold_out.set(False)])
         for shard, extra in enumerate(rules.shard_totals(more, int(t.shards))):
             if extra:
-                tx.update(f"shard:{shard}", CouponStock(t.template_id, shard), actions=[CouponStock.total.add(extra)])
+                tx.update(f"shard:{shard}", CouponStock.of(t.template_id, shard), actions=[CouponStock.total.add(extra)])
 
     run(build)
 
@@ -72,15 +79,21 @@ def issue(t: CouponTemplate, coupon: Coupon, also: Callable[[Transaction], None]
     so a retry with the same coupon id issues nothing and returns the first coupon). ``also``
     adds items to the same transaction (the points shop's spend).
 
-    Shards are tried in random order; a shard that is out sends the claim to the next.
+    Shards are tried in random order; a shard that is out sends the claim to the next. Once
+    all are out the template is marked ``sold_out``, and later claims are refused without a
+    transaction: the flag is set only while ``total`` is what this claim read, and adding
+    stock clears it in the transaction that raises ``total``, so it is never wrong for long.
     """
-    shards: list[int | None] = list(range(int(t.shards))) if t.total is not None else [None]
+    if t.sold_out:
+        raise errors.CouponSoldOut()
+    full = _full_shards.setdefault((t.template_id, t.total), set())
+    shards: list[int | None] = [s for s in range(int(t.shards)) if s not in full] if t.total is not None else [None]
     random.shuffle(shards)
     for shard in shards:
 
         def build(tx: Transaction, shard: int | None = shard) -> None:
             if shard is not None:
-                tx.update("stock", CouponStock(t.template_id, shard), actions=[CouponStock.issued.add(1)],
+                tx.update("stock", CouponStock.of(t.template_id, shard), actions=[CouponStock.issued.add(1)],
                           condition=CouponStock.issued < CouponStock.total)
             within_limit = None
             if t.per_user_limit is not None:
@@ -103,8 +116,14 @@ def issue(t: CouponTemplate, coupon: Coupon, also: Callable[[Transaction], None]
                 raise errors.CouponLimitReached() from exc
             if exc.failed != {"stock"}:
                 raise
-    # A hint for lists only: the stock conditions, not this flag, keep the promise.
-    CouponTemplate(SHOP_ID, t.template_id).update(actions=[CouponTemplate.sold_out.set(True)])
+            full.add(shard)  # type: ignore[arg-type]
+    try:
+        CouponTemplate(SHOP_ID, t.template_id).update(
+            actions=[CouponTemplate.sold_out.set(True)], condition=CouponTemplate.total == t.total
+        )
+    except UpdateError as exc:  # stock was added meanwhile: leave the flag down
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
     raise errors.CouponSoldOut()
 
 
