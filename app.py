@@ -4,6 +4,7 @@ from chalice import Chalice
 from chalicelib import logs, tracing
 from chalicelib.api import (
     auth_views,
+    checkin_views,
     coupon_views,
     member_views,
     middleware,
@@ -20,6 +21,7 @@ app.register_middleware(middleware.http, "http")
 app.register_blueprint(auth_views.bp)
 app.register_blueprint(shop_views.bp)
 app.register_blueprint(coupon_views.bp)
+app.register_blueprint(checkin_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(operator_views.bp)

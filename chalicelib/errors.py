@@ -224,3 +224,22 @@ class PointsInsufficient(Conflict):
     """The balance (of points not yet expired) does not cover the spend."""
 
     code, message = "POINTS_INSUFFICIENT", "You do not have enough points."
+
+
+# Check-in.
+class CheckinDayInvalid(AppError):
+    """A make-up day that is today, in the future, outside the window, or not a date."""
+
+    code, status, message = "CHECKIN_DAY_INVALID", 422, "That day cannot be made up."
+
+
+class CheckinAlreadyDone(Conflict):
+    """The day being made up is already checked in."""
+
+    code, message = "CHECKIN_ALREADY_DONE", "That day is already checked in."
+
+
+class MakeupCardMissing(Conflict):
+    """A make-up paid with a card, by a user holding none."""
+
+    code, message = "MAKEUP_NO_CARD", "You have no make-up card; make it up with points instead."

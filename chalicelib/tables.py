@@ -8,6 +8,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.auth.models import Receipt, User
+from chalicelib.checkin.models import CheckinDay, CheckinStatus
 from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
 from chalicelib.rulebook import Rule
@@ -28,4 +29,6 @@ MODELS: tuple[type[Model], ...] = (
     Member,
     PointsBucket,
     LedgerEntry,
+    CheckinDay,
+    CheckinStatus,
 )

@@ -11,6 +11,7 @@ from chalicelib import errors, rulebook
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
+from chalicelib.checkin import service as checkin
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
 from chalicelib.members import service as members
@@ -21,7 +22,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 
 # Each rule document, with the parser that validates it.
-RULES: dict[str, Any] = {members.RULES_NAME: members.parse_rules}
+RULES: dict[str, Any] = {members.RULES_NAME: members.parse_rules, checkin.RULES_NAME: checkin.parse_rules}
 
 
 class NewTemplate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

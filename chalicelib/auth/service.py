@@ -9,6 +9,7 @@ from datetime import datetime
 from chalicelib import config, errors
 from chalicelib.auth import store, tokens
 from chalicelib.auth.levels import PURCHASE
+from chalicelib.checkin import service as checkin
 from chalicelib.coupons import service as coupons
 from chalicelib.members import service as members
 from chalicelib.wechat import WeChat
@@ -103,6 +104,7 @@ def delete_account(user_id: str) -> None:
     Each capability forgets its own items; the user item goes last (``store.delete_user``),
     so an interrupted deletion is finished by the client's retry, which the token authorises.
     """
+    checkin.forget(user_id)
     coupons.forget(user_id)
     members.forget(user_id)
     store.delete_user(user_id)

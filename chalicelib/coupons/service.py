@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from chalicelib.coupons.models import Coupon, CouponTemplate
 from chalicelib.members import service as members
 from chalicelib.shop import service as shop
 from chalicelib.shop.service import SHOP_ID
-from chalicelib.store.transactions import Cancelled
+from chalicelib.store.transactions import Cancelled, Transaction
 
 CLAIM, GRANT, POINTS = "claim", "grant", "points"
 CHANNELS = (CLAIM, GRANT, POINTS)
@@ -98,21 +99,35 @@ def exchange(user_id: str, template_id: str, *, idempotency_key: str | None, now
         try:
             return store.issue(
                 t, coupon,
-                also=lambda tx: members.spend_items(tx, user_id, allocation, "exchange", cid, now=now),
+                also=lambda tx: members.points_items(tx, user_id, now=now, spend=(allocation, "exchange", cid)),
             )
         except Cancelled as exc:
+            if "coupon" in exc.failed:  # a retry of an exchange that went through: same coupon, no charge
+                existing = store.get(user_id, cid)
+                if existing is not None:
+                    return existing
             if not any(name.startswith("bucket:") for name in exc.failed):
                 raise
             # Another spend took the points first: plan again from the balance now.
     raise errors.StorageUnavailable(retry_after=1)
 
 
-def grant(user_id: str, template_id: str, *, reason: str, ref: str, now: datetime) -> Coupon:
-    """Issue a system coupon (new-user pack, check-in reward, referral, …) once per (reason, ref)."""
-    t = store.template(template_id)
+def grant(user_id: str, template_id: str, *, reason: str, ref: str, now: datetime,
+          also: Callable[[Transaction], None] | None = None) -> Coupon:
+    """Issue a system coupon (new-user pack, check-in reward, referral, …) once per (reason, ref).
+
+    ``also`` adds the caller's own items to the same transaction (a check-in and its coupon
+    are written together); if one of them fails, ``Cancelled`` names it and nothing is issued.
+    """
+    t = store.template(template_id, max_age=60)
     _check_open(t, GRANT, now)
-    return store.issue(t, _new_coupon(t, user_id, coupon_id(user_id, template_id, GRANT, reason, ref),
-                                      f"{GRANT}:{reason}", now))
+    cid = coupon_id(user_id, template_id, GRANT, reason, ref)
+    return store.issue(t, _new_coupon(t, user_id, cid, f"{GRANT}:{reason}", now), also=also)
+
+
+def template_name(template_id: str) -> str:
+    """A grant template's name (a minute-old copy will do), for the features that show it."""
+    return store.template(template_id, max_age=60).name
 
 
 def wallet(user_id: str, *, now: datetime, state: str | None = None) -> list[Held]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,11 +21,24 @@ from chalicelib.store.transactions import Cancelled, Transaction, run
 _full_shards: dict[tuple[str, object], set[int]] = {}
 
 
-def template(template_id: str) -> CouponTemplate:
+_recent: dict[str, tuple[CouponTemplate, float]] = {}
+
+
+def template(template_id: str, *, max_age: float = 0.0) -> CouponTemplate:
+    """The template; with ``max_age`` a copy this container read that recently will do.
+
+    Grants accept a minute-old copy (they happen on hot paths like check-in, and the stock and
+    quota conditions still guard them); claims always read afresh.
+    """
+    hit = _recent.get(template_id)
+    if max_age and hit and time.monotonic() - hit[1] < max_age:
+        return hit[0]
     try:
-        return CouponTemplate.get(SHOP_ID, template_id)
+        found = CouponTemplate.get(SHOP_ID, template_id)
     except DoesNotExist as exc:
         raise errors.NotFound("No such coupon.") from exc
+    _recent[template_id] = (found, time.monotonic())
+    return found
 
 
 def templates() -> list[CouponTemplate]:
@@ -108,6 +122,8 @@ def issue(t: CouponTemplate, coupon: Coupon, also: Callable[[Transaction], None]
             run(build)
             return coupon
         except Cancelled as exc:
+            if exc.failed - {"coupon", "quota", "stock"}:
+                raise  # one of the caller's own items (``also``) failed: theirs to judge
             if "coupon" in exc.failed:
                 existing = get(coupon.user_id, coupon.coupon_id)
                 if existing is not None:

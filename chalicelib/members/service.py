@@ -80,21 +80,42 @@ def history(user_id: str, limit: int = 20) -> list[LedgerEntry]:
 
 def earn(user_id: str, points: int, reason: str, ref: str, *, now: datetime) -> bool:
     """Credit ``points`` once per (reason, ref); False when that reference was credited before."""
-    if points <= 0:
-        raise ValueError("earn a positive number of points")
-    bucket = rules.bucket_for(china_day(now), membership_rules())
-
-    def build(tx: Transaction) -> None:
-        store.add_points(tx, user_id, bucket, points)
-        store.add_entry(tx, "entry", user_id, "points", reason, ref, now=now, delta=points, bucket=bucket)
-
     try:
-        run(build)
+        run(lambda tx: points_items(tx, user_id, now=now, earn=(points, reason, ref)))
     except Cancelled as exc:
         if "entry" in exc.failed:
             return False
         raise
     return True
+
+
+def points_items(tx: Transaction, user_id: str, *, now: datetime,
+                 earn: tuple[int, str, str] | None = None,
+                 spend: tuple[dict[str, int], str, str] | None = None) -> None:
+    """Add a credit ``(points, reason, ref)`` and/or a planned debit ``(allocation, reason, ref)``
+    to a transaction. Each has its own ledger item (``entry`` and ``spend-entry``), which fails
+    if that reference was applied before; the bucket changes are merged, since a transaction
+    may touch each item once. A debit whose buckets changed since it was planned cancels the
+    transaction with ``bucket:<year>`` in ``Cancelled.failed``: plan again and retry.
+    """
+    delta: dict[str, int] = {}
+    covers: dict[str, int] = {}
+    if earn:
+        points, reason, ref = earn
+        if points <= 0:
+            raise ValueError("earn a positive number of points")
+        bucket = rules.bucket_for(china_day(now), membership_rules())
+        delta[bucket] = points
+        store.add_entry(tx, "entry", user_id, "points", reason, ref, now=now, delta=points, bucket=bucket)
+    if spend:
+        allocation, reason, ref = spend
+        for bucket, taken in allocation.items():
+            delta[bucket] = delta.get(bucket, 0) - taken
+            covers[bucket] = taken
+        store.add_entry(tx, "spend-entry", user_id, "points", reason, ref, now=now,
+                        delta=-sum(allocation.values()))
+    for bucket, change in delta.items():
+        store.change_bucket(tx, user_id, bucket, change, covers=covers.get(bucket, 0))
 
 
 def plan_spend(user_id: str, points: int, *, now: datetime) -> dict[str, int]:
@@ -105,27 +126,15 @@ def plan_spend(user_id: str, points: int, *, now: datetime) -> dict[str, int]:
     return allocation
 
 
-def spend_items(tx: Transaction, user_id: str, allocation: dict[str, int], reason: str, ref: str,
-                *, now: datetime) -> None:
-    """Add a planned spend to a transaction (the points shop adds the coupon to the same one).
-
-    If another spend got there first, the bucket conditions cancel the transaction
-    (``Cancelled.failed`` holds ``bucket:<year>``): plan again and retry.
-    """
-    for bucket, taken in allocation.items():
-        store.take_points(tx, user_id, bucket, taken)
-    store.add_entry(tx, "entry", user_id, "points", reason, ref, now=now, delta=-sum(allocation.values()))
-
-
 def spend(user_id: str, points: int, reason: str, ref: str, *, now: datetime) -> bool:
     """Debit ``points`` once per (reason, ref); False when already debited; never below zero."""
     for _ in range(OPTIMISTIC_ATTEMPTS):
         allocation = plan_spend(user_id, points, now=now)
         try:
-            run(lambda tx: spend_items(tx, user_id, allocation, reason, ref, now=now))
+            run(lambda tx: points_items(tx, user_id, now=now, spend=(allocation, reason, ref)))
             return True
         except Cancelled as exc:
-            if "entry" in exc.failed:
+            if "spend-entry" in exc.failed:
                 return False
             if not any(name.startswith("bucket:") for name in exc.failed):
                 raise
@@ -148,7 +157,7 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
             store.set_growth(tx, user_id, member, old + grown, tier.code, now=now)
             store.add_entry(tx, "entry", user_id, "growth", "order", order_id, now=now, delta=grown)
             if points:
-                store.add_points(tx, user_id, bucket, points)
+                store.change_bucket(tx, user_id, bucket, points)
                 store.add_entry(tx, "points-entry", user_id, "points", "order", order_id, now=now, delta=points,
                                 bucket=bucket)
             if tier.code != held.code:

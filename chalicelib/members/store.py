@@ -38,17 +38,16 @@ def add_entry(tx: Transaction, name: str, user_id: str, kind: str, reason: str, 
     tx.save(name, item, condition=LedgerEntry.entry.does_not_exist())
 
 
-def add_points(tx: Transaction, user_id: str, bucket: str, points: int) -> None:
-    tx.update(f"bucket:{bucket}", PointsBucket(user_id, bucket), actions=[PointsBucket.balance.add(points)])
+def change_bucket(tx: Transaction, user_id: str, bucket: str, delta: int, *, covers: int = 0) -> None:
+    """Add ``delta`` (negative to spend) to a bucket, on condition it holds ``covers`` already.
 
-
-def take_points(tx: Transaction, user_id: str, bucket: str, points: int) -> None:
-    # The condition is the guarantee: a bucket never goes below zero, whatever runs concurrently.
+    The condition is the guarantee: a bucket never goes below zero, whatever runs concurrently.
+    """
     tx.update(
         f"bucket:{bucket}",
         PointsBucket(user_id, bucket),
-        actions=[PointsBucket.balance.add(-points)],
-        condition=PointsBucket.balance >= points,
+        actions=[PointsBucket.balance.add(delta)],
+        condition=(PointsBucket.balance >= covers) if covers > 0 else None,
     )
 
 

@@ -24,6 +24,9 @@ BAD_BODIES = {
 }
 
 
+FINE_WITHOUT_A_BODY = ("empty", "wrong types", "huge string")
+
+
 def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: {"product_id": "p-longjing", "name": "membership"}.get(m[1], "x-1"), path)
 
@@ -38,6 +41,8 @@ def credential(api, name: str, method: str, path: str) -> str:
 @pytest.mark.parametrize("method,path", WITH_BODY)
 @pytest.mark.parametrize("case", BAD_BODIES)
 def test_a_malformed_body_is_a_4xx_with_a_code(api, name, method, path, case):
+    if application.app.routes[path][method].view_function.body is None and case in FINE_WITHOUT_A_BODY:
+        pytest.skip("a function that takes no body accepts none, or any JSON object")
     response = api.call(method, concrete(path), raw=BAD_BODIES[case], token=credential(api, name, method, path))
 
     assert response.status_code in (400, 413, 422), (case, response.status_code, response.text)

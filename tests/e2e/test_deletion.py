@@ -21,6 +21,8 @@ def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
     api.call("POST", f"/server/orders/o-{name}/paid", {"userId": user_id, "amount": 200_000}, token=server)
     assert api.call("POST", "/coupons/claim", {"templateId": "cash-3"}, token=token).status_code == 200
     assert api.call("POST", "/points/exchange", {"templateId": "points-10"}, token=token).status_code == 200
+    assert api.call("POST", "/checkin", token=token).status_code == 200
+    assert api.call("POST", "/checkin/reminder", {"enabled": True}, token=token).status_code == 200
     person = sandbox.user(name)
     traces = (user_id, person.openid, person.unionid, person.phone)
     assert all(trace in everything() for trace in traces)

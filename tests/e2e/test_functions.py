@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,8 @@ class Replay:
     def resolve(self, value):
         if isinstance(value, str) and value.startswith("<code:"):
             return fresh(value[6:-1], self.name)
+        if isinstance(value, str) and value.startswith("<day:"):  # a China day relative to today
+            return (config.china_day(config.utcnow()) + timedelta(days=int(value[5:-1]))).isoformat()
         if isinstance(value, str):
             return VARIABLE.sub(lambda m: str(self.saved[m[1]][m[2]]), value)
         if isinstance(value, dict):

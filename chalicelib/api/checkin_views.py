@@ -1,0 +1,82 @@
+"""The check-in page: check in, make up a missed day, the calendar, the habit reminder."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api.http import Call, route
+from chalicelib.auth.levels import SESSION
+from chalicelib.checkin import service
+from chalicelib.checkin.rules import Milestone, Reward
+from chalicelib.config import china_day
+
+bp = Blueprint(__name__)
+
+
+class MakeUp(msgspec.Struct):
+    day: date
+    pay: Literal["card", "points"]
+
+
+class Reminder(msgspec.Struct):
+    enabled: bool
+
+
+@route(bp, "POST", "/checkin", auth=SESSION)
+def check_in(call: Call) -> dict:
+    return _result(service.check_in(call.user_id, now=call.now))
+
+
+@route(bp, "POST", "/checkin/makeup", auth=SESSION, body=MakeUp)
+def make_up(call: Call) -> dict:
+    return _result(service.make_up(call.user_id, call.body.day, call.body.pay, now=call.now))
+
+
+@route(bp, "GET", "/checkin/calendar", auth=SESSION)
+def calendar(call: Call) -> dict:
+    month = call.query.get("month") or china_day(call.now).strftime("%Y-%m")
+    if len(month) != 7:
+        raise errors.ValidationFailed("month must be YYYY-MM.")
+    c = service.calendar(call.user_id, month, now=call.now)
+    return {
+        "month": c.month,
+        "days": [{"day": d.isoformat(), "kind": kind} for d, kind in c.days],
+        "streak": c.streak,
+        "todayChecked": c.today_checked,
+        "next": {"cycleDay": c.next_cycle_day, "reward": _reward(c.next_reward)},
+        "monthDays": c.month_days,
+        "nextMilestone": None if c.next_milestone is None else {"days": c.next_milestone.days, "reward": _reward(c.next_milestone)},
+        "makeupCards": c.cards,
+        "makeup": {"windowDays": c.makeup_window_days, "pointsCost": c.makeup_points_cost},
+        "reminder": c.reminder,
+    }
+
+
+@route(bp, "POST", "/checkin/reminder", auth=SESSION, body=Reminder)
+def reminder(call: Call) -> dict:
+    service.set_reminder(call.user_id, call.body.enabled)
+    return {"reminder": call.body.enabled}
+
+
+def _reward(r: Reward | Milestone) -> dict:
+    return {"points": r.points, "coupon": r.coupon, "makeupCards": r.makeup_cards}
+
+
+def _result(r: service.Result) -> dict:
+    return {
+        "day": r.day.isoformat(),
+        "kind": r.kind,
+        "streak": r.streak,
+        "cycleDay": r.cycle_day,
+        "reward": {
+            "points": r.points,
+            "makeupCards": r.cards,
+            "coupon": None if r.coupon_id is None else {"couponId": r.coupon_id, "name": r.coupon_name},
+        },
+        "milestone": r.milestone,
+        "alreadyCheckedIn": r.already,
+    }
