@@ -1,11 +1,12 @@
 """huiliu: routes and schedules are registered here; everything they run lives in chalicelib/."""
-from chalice import Chalice
+from chalice import Chalice, Rate
 
-from chalicelib import logs, tracing
+from chalicelib import logs, schedules, tracing
 from chalicelib.api import (
     auth_views,
     checkin_views,
     coupon_views,
+    groupbuy_views,
     member_views,
     middleware,
     operator_views,
@@ -22,6 +23,12 @@ app.register_blueprint(auth_views.bp)
 app.register_blueprint(shop_views.bp)
 app.register_blueprint(coupon_views.bp)
 app.register_blueprint(checkin_views.bp)
+app.register_blueprint(groupbuy_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(operator_views.bp)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="groupbuy-close")
+def groupbuy_close(event: object) -> None:
+    schedules.run("groupbuy-close")

@@ -243,3 +243,52 @@ class MakeupCardMissing(Conflict):
     """A make-up paid with a card, by a user holding none."""
 
     code, message = "MAKEUP_NO_CARD", "You have no make-up card; make it up with points instead."
+
+
+# Group-buy.
+class GroupFull(Conflict):
+    """Every slot of the group is taken (paid or awaiting payment)."""
+
+    code, message = "GROUP_FULL", "This group is full; open your own or join another."
+
+
+class GroupClosed(Conflict):
+    """The group has succeeded, failed, or run out of time."""
+
+    code, message = "GROUP_CLOSED", "This group is no longer open."
+
+
+class GroupOwn(Conflict):
+    """A leader tried to join their own group."""
+
+    code, message = "GROUP_OWN", "You lead this group already; share it with friends."
+
+
+class GroupNewUsersOnly(Conflict):
+    """A 老带新 group, and the joiner has ordered before."""
+
+    code, message = "GROUP_NEW_USERS_ONLY", "Only new customers can join this group."
+
+
+class GroupbuyUnavailable(Conflict):
+    """The activity has not started, has ended, or is paused."""
+
+    code, message = "GROUPBUY_UNAVAILABLE", "This group-buy is not running now."
+
+
+class GroupbuySoldOut(Conflict):
+    """The activity's stock of groups is used up."""
+
+    code, message = "GROUPBUY_SOLD_OUT", "This group-buy is sold out."
+
+
+class GroupbuyLimitReached(Conflict):
+    """The user takes part in as many groups of this activity as it allows."""
+
+    code, message = "GROUPBUY_LIMIT_REACHED", "You have joined as many groups of this activity as allowed."
+
+
+class ReservationExpired(Conflict):
+    """A payment arrived after its reservation expired (or the group closed): refused, refund recorded."""
+
+    code, message = "GROUPBUY_RESERVATION_EXPIRED", "The reservation had expired; the payment will be refunded."

@@ -9,6 +9,9 @@ from pynamodb.models import Model
 
 from chalicelib.auth.models import Receipt, User
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
+from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
+from chalicelib.jobs import JobCursor
+from chalicelib.outbox.models import OutboxEvent
 from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
 from chalicelib.rulebook import Rule
@@ -31,4 +34,10 @@ MODELS: tuple[type[Model], ...] = (
     LedgerEntry,
     CheckinDay,
     CheckinStatus,
+    Activity,
+    Group,
+    GroupMember,
+    GroupQuota,
+    OutboxEvent,
+    JobCursor,
 )

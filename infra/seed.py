@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from chalicelib import config, errors
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
+from chalicelib.groupbuy import service as groupbuy
 from chalicelib.shop.models import Product, Shop
 from chalicelib.shop.service import SHOP_ID
 
@@ -41,8 +42,21 @@ def coupon_templates(now: datetime) -> list[coupons.TemplateSpec]:
           valid_days=30, total=200, per_user_limit=5, points_price=1000),
         T("checkin-day7", "签到7天礼 满30减5", rules.Terms(rules.THRESHOLD, amount=500, threshold=3000), coupons.GRANT,
           valid_days=7, per_user_limit=None),
+        T("groupbuy-leader", "团长奖励 ¥10", rules.Terms(rules.NO_THRESHOLD, amount=1000), coupons.GRANT,
+          valid_days=14, per_user_limit=None),
         T("tpl-birthday", "生日礼券 ¥20", rules.Terms(rules.NO_THRESHOLD, amount=2000), coupons.GRANT, valid_days=30,
           per_user_limit=None),
+    ]
+
+
+def groupbuy_activities(now: datetime) -> list[groupbuy.ActivitySpec]:
+    A = groupbuy.ActivitySpec
+    window = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=90)}
+    return [
+        A("gb-puer", "普洱三人团", "p-puer", 19900, 12900, 3, stock=500, per_user_limit=2,
+          leader_coupon="groupbuy-leader", **window),
+        A("gb-mango-new", "芒果老带新两人团", "p-mango", 3990, 1990, 2, new_users_only=True, virtual_fill_share=50,
+          time_limit_minutes=12 * 60, **window),
     ]
 
 
@@ -58,7 +72,13 @@ def seed(now: datetime | None = None) -> int:
             coupons.create_template(spec, now=now)
         except errors.TemplateExists:
             pass  # seeded before; stock and issued coupons stay as they are
-    return 1 + len(PRODUCTS) + len(templates)
+    activities = groupbuy_activities(now)
+    for activity in activities:
+        try:
+            groupbuy.create_activity(activity)
+        except errors.Conflict:
+            pass
+    return 1 + len(PRODUCTS) + len(templates) + len(activities)
 
 
 if __name__ == "__main__":

@@ -156,6 +156,19 @@ def _principal(request: Request, needed: str, now: datetime) -> tokens.Principal
     return principal
 
 
+def optional(struct: type | None) -> bool:
+    """A body type whose every field has a default (or no body at all)."""
+    if struct is None:
+        return True
+    if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
+        return False
+    try:
+        msgspec.convert({}, struct)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 def _body(request: Request, struct: type | None, limit: int) -> Any:
     raw = request.raw_body or b""
     if struct is None:
@@ -165,6 +178,8 @@ def _body(request: Request, struct: type | None, limit: int) -> Any:
     if len(raw) > limit:
         raise errors.PayloadTooLarge(f"The request body is over {limit // 1024} KB.")
     if not raw.strip():
+        if optional(struct):  # no body at all is fine where every field is optional
+            return msgspec.convert({}, struct)
         raise errors.InvalidJson()
     try:
         return msgspec.json.decode(raw, type=struct)

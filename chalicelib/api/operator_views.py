@@ -7,13 +7,14 @@ from typing import Annotated, Any
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, rulebook
+from chalicelib import errors, rulebook, schedules
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
 from chalicelib.checkin import service as checkin
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
+from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
 
 bp = Blueprint(__name__)
@@ -106,3 +107,39 @@ def _known(name: str) -> str:
     if name not in RULES:
         raise errors.NotFound(f"Rule books: {', '.join(sorted(RULES))}.")
     return name
+
+
+class NewActivity(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    activity_id: Id
+    name: Name
+    product_id: Id
+    original_price: Fen
+    group_price: Fen
+    size: Annotated[int, msgspec.Meta(ge=2, le=10)]
+    starts_at: datetime
+    ends_at: datetime
+    time_limit_minutes: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 60)] = 24 * 60
+    pay_minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 15
+    stock: Count | None = None
+    per_user_limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    new_users_only: bool = False
+    leader_coupon: Id | None = None
+    virtual_fill_share: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
+
+
+@route(bp, "POST", "/operator/groupbuy/activities", auth=OPERATOR, body=NewActivity, status=201)
+def create_activity(call: Call) -> dict:
+    b: NewActivity = call.body
+    if b.starts_at.tzinfo is None or b.ends_at.tzinfo is None:
+        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    a = groupbuy.create_activity(groupbuy.ActivitySpec(**msgspec.structs.asdict(b)))
+    return {"activityId": a.activity_id, "name": a.name}
+
+
+@route(bp, "POST", "/operator/jobs/{job}", auth=OPERATOR)
+def run_job(call: Call) -> dict:
+    """Run a scheduled job now (the local stack and the simulator drive time this way)."""
+    job = call.path["job"]
+    if job not in schedules.JOBS:
+        raise errors.NotFound(f"Jobs: {', '.join(sorted(schedules.JOBS))}.")
+    return {"job": job, "report": schedules.run(job, call.now)}

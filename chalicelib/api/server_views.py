@@ -1,6 +1,7 @@
 """Functions the merchant's order system calls, with the server key: coupon locks and payments."""
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import msgspec
@@ -12,7 +13,10 @@ from chalicelib.api.schemas import Fen, Id, Qty
 from chalicelib.auth.levels import SERVER
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
+from chalicelib.config import iso
+from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
+from chalicelib.outbox import service as outbox
 
 bp = Blueprint(__name__)
 
@@ -60,6 +64,32 @@ def consume(call: Call) -> dict:
 def release(call: Call) -> dict:
     coupons.release(call.body.user_id, call.path["coupon_id"], call.body.order_id, now=call.now)
     return {"couponId": call.path["coupon_id"], "orderId": call.body.order_id, "state": rules.UNUSED}
+
+
+class GroupPaid(msgspec.Struct, rename="camel"):
+    order_id: Id
+
+
+@route(bp, "POST", "/server/groupbuy/orders/{order_ref}/paid", auth=SERVER, body=GroupPaid)
+def groupbuy_paid(call: Call) -> dict:
+    payment = groupbuy.pay(call.path["order_ref"], call.body.order_id, now=call.now)
+    return {"groupId": payment.group.group_id, "groupState": payment.group.state, "paid": int(payment.group.paid),
+            "size": int(payment.group.size), "completedGroup": payment.completed, "alreadyRecorded": payment.already}
+
+
+@route(bp, "GET", "/server/outbox/{topic}", auth=SERVER)
+def outbox_pending(call: Call) -> dict:
+    topic = call.path["topic"]
+    if topic not in outbox.TOPICS:
+        raise errors.NotFound(f"Topics: {', '.join(outbox.TOPICS)}.")
+    return {"events": [{"eventId": e.event_id, "createdAt": iso(e.created_at), "body": json.loads(e.body)}
+                       for e in outbox.pending(topic)]}
+
+
+@route(bp, "POST", "/server/outbox/{topic}/{event_id}/ack", auth=SERVER)
+def outbox_ack(call: Call) -> dict:
+    outbox.ack(call.path["topic"], call.path["event_id"], now=call.now)
+    return {"eventId": call.path["event_id"], "acked": True}
 
 
 @route(bp, "POST", "/server/orders/{order_id}/paid", auth=SERVER, body=Paid)

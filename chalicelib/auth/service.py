@@ -11,6 +11,7 @@ from chalicelib.auth import store, tokens
 from chalicelib.auth.levels import PURCHASE
 from chalicelib.checkin import service as checkin
 from chalicelib.coupons import service as coupons
+from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
 from chalicelib.wechat import WeChat
 
@@ -104,6 +105,7 @@ def delete_account(user_id: str) -> None:
     Each capability forgets its own items; the user item goes last (``store.delete_user``),
     so an interrupted deletion is finished by the client's retry, which the token authorises.
     """
+    groupbuy.forget(user_id)
     checkin.forget(user_id)
     coupons.forget(user_id)
     members.forget(user_id)

@@ -22,6 +22,7 @@ class Member(Model):
     Meta = meta("members")
     user_id = UnicodeAttribute(hash_key=True)
     growth = NumberAttribute(default=0)
+    orders = NumberAttribute(default=0)  # paid orders: 0 means a new customer (老带新)
     tier = UnicodeAttribute(default="normal")
     tier_since = UTCDateTimeAttribute(null=True)
 

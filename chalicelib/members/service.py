@@ -74,6 +74,12 @@ def summary(user_id: str, *, now: datetime) -> Summary:
     )
 
 
+def is_new_customer(user_id: str) -> bool:
+    """No paid order yet: who a 老带新 group-buy admits."""
+    member = store.member(user_id)
+    return member is None or int(member.orders or 0) == 0
+
+
 def history(user_id: str, limit: int = 20) -> list[LedgerEntry]:
     return store.history(user_id, limit)
 
@@ -154,7 +160,7 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
         bucket = rules.bucket_for(china_day(now), book)
 
         def build(tx: Transaction) -> None:
-            store.set_growth(tx, user_id, member, old + grown, tier.code, now=now)
+            store.record_growth(tx, user_id, member, old + grown, tier.code, now=now)
             store.add_entry(tx, "entry", user_id, "growth", "order", order_id, now=now, delta=grown)
             if points:
                 store.change_bucket(tx, user_id, bucket, points)

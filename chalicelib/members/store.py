@@ -51,9 +51,10 @@ def change_bucket(tx: Transaction, user_id: str, bucket: str, delta: int, *, cov
     )
 
 
-def set_growth(tx: Transaction, user_id: str, old: Member | None, growth: int, tier: str, *, now: datetime) -> None:
-    """Growth and tier together, on condition nobody changed them since ``old`` was read."""
-    actions = [Member.growth.set(growth), Member.tier.set(tier)]
+def record_growth(tx: Transaction, user_id: str, old: Member | None, growth: int, tier: str, *, now: datetime) -> None:
+    """A paid order's growth and the tier it leads to, on condition nobody changed the member
+    since ``old`` was read."""
+    actions = [Member.growth.set(growth), Member.tier.set(tier), Member.orders.add(1)]
     if old is None or old.tier != tier:
         actions.append(Member.tier_since.set(now))
     condition = Member.user_id.does_not_exist() if old is None else Member.growth == old.growth

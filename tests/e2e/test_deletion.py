@@ -23,8 +23,12 @@ def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
     assert api.call("POST", "/points/exchange", {"templateId": "points-10"}, token=token).status_code == 200
     assert api.call("POST", "/checkin", token=token).status_code == 200
     assert api.call("POST", "/checkin/reminder", {"enabled": True}, token=token).status_code == 200
+    opened = api.call("POST", "/groupbuy/gb-puer/groups", {"nickname": "要注销的人"}, token=token)
+    assert opened.status_code == 201
+    friend = api.purchase_token("friend-of-" + name)
+    assert api.call("POST", f"/groupbuy/groups/{opened.json['groupId']}/join", {}, token=friend).status_code == 200
     person = sandbox.user(name)
-    traces = (user_id, person.openid, person.unionid, person.phone)
+    traces = (user_id, person.openid, person.unionid, person.phone, "要注销的人")
     assert all(trace in everything() for trace in traces)
 
     assert api.call("DELETE", "/me", token=token).status_code == 204

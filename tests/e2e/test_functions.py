@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from chalice.app import ScheduledEventConfig
 
 import app as application
 from chalicelib import config
@@ -42,8 +43,9 @@ def test_every_route_has_a_manifest_with_its_level_and_no_manifest_is_stale():
 
 
 def test_every_schedule_has_a_manifest():
-    schedules = {s.name for s in application.app.event_sources if type(s).__name__ == "CloudWatchEventConfig"}
-    manifested = {m["name"] for m in MANIFESTS.values() if "schedule" in m["trigger"]}
+    schedules = {(s.name, s.schedule_expression.to_string()) for s in application.app.event_sources
+                 if isinstance(s, ScheduledEventConfig)}
+    manifested = {(m["name"], m["trigger"]["schedule"]) for m in MANIFESTS.values() if "schedule" in m["trigger"]}
     assert schedules == manifested
 
 
