@@ -4,6 +4,7 @@ from chalice import Chalice, Rate
 from chalicelib import logs, schedules, tracing
 from chalicelib.api import (
     auth_views,
+    bargain_views,
     checkin_views,
     coupon_views,
     groupbuy_views,
@@ -24,6 +25,7 @@ app.register_blueprint(shop_views.bp)
 app.register_blueprint(coupon_views.bp)
 app.register_blueprint(checkin_views.bp)
 app.register_blueprint(groupbuy_views.bp)
+app.register_blueprint(bargain_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(operator_views.bp)

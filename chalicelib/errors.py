@@ -292,3 +292,40 @@ class ReservationExpired(Conflict):
     """A payment arrived after its reservation expired (or the group closed): refused, refund recorded."""
 
     code, message = "GROUPBUY_RESERVATION_EXPIRED", "The reservation had expired; the payment will be refunded."
+
+
+# Bargain.
+class BargainClosed(Conflict):
+    """The bargain is complete, locked for purchase, bought, or past its time."""
+
+    code, message = "BARGAIN_CLOSED", "This bargain is no longer open for help."
+
+
+class BargainSelfHelp(Conflict):
+    """The owner tried to help their own bargain."""
+
+    code, message = "BARGAIN_SELF_HELP", "Share it with friends: you cannot cut your own price."
+
+
+class BargainAlreadyHelped(Conflict):
+    """This helper has helped this bargain before."""
+
+    code, message = "BARGAIN_ALREADY_HELPED", "You have already helped this friend."
+
+
+class BargainHelpCapReached(Conflict):
+    """The helper has used up today's helps (anti-abuse)."""
+
+    code, message = "BARGAIN_HELP_CAP", "You have helped enough friends today; come back tomorrow."
+
+
+class BargainLimitReached(Conflict):
+    """The user has started as many bargains of this campaign as it allows."""
+
+    code, message = "BARGAIN_LIMIT_REACHED", "You have already started this bargain."
+
+
+class BargainNotBuyable(Conflict):
+    """Buying before the floor is not allowed by this campaign, or the bargain is bought."""
+
+    code, message = "BARGAIN_NOT_BUYABLE", "This bargain cannot be bought now."

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.auth.models import Receipt, User
+from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
+from chalicelib.referral.models import DeviceAccount, InviteCode, Referral, ReferralDay, ReferralStats
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.jobs import JobCursor
@@ -40,4 +42,14 @@ MODELS: tuple[type[Model], ...] = (
     GroupQuota,
     OutboxEvent,
     JobCursor,
+    Campaign,
+    Bargain,
+    Help,
+    HelperDay,
+    BargainQuota,
+    InviteCode,
+    Referral,
+    ReferralDay,
+    DeviceAccount,
+    ReferralStats,
 )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from chalicelib import config, errors
 from chalicelib.coupons import rules
+from chalicelib.bargain import service as bargain
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.shop.models import Product, Shop
@@ -44,6 +45,8 @@ def coupon_templates(now: datetime) -> list[coupons.TemplateSpec]:
           valid_days=7, per_user_limit=None),
         T("groupbuy-leader", "团长奖励 ¥10", rules.Terms(rules.NO_THRESHOLD, amount=1000), coupons.GRANT,
           valid_days=14, per_user_limit=None),
+        T("referral-thanks", "邀请有礼 满50减8", rules.Terms(rules.THRESHOLD, amount=800, threshold=5000), coupons.GRANT,
+          valid_days=14, per_user_limit=None),
         T("tpl-birthday", "生日礼券 ¥20", rules.Terms(rules.NO_THRESHOLD, amount=2000), coupons.GRANT, valid_days=30,
           per_user_limit=None),
     ]
@@ -57,6 +60,13 @@ def groupbuy_activities(now: datetime) -> list[groupbuy.ActivitySpec]:
           leader_coupon="groupbuy-leader", **window),
         A("gb-mango-new", "芒果老带新两人团", "p-mango", 3990, 1990, 2, new_users_only=True, virtual_fill_share=50,
           time_limit_minutes=12 * 60, **window),
+    ]
+
+
+def bargain_campaigns(now: datetime) -> list[bargain.CampaignSpec]:
+    return [
+        bargain.CampaignSpec("bg-longjing", "龙井砍到1元", "p-longjing", 12800, 100, 10, starts_at=now - timedelta(days=1),
+                             ends_at=now + timedelta(days=90), new_user_bonus=True, buy_at_current=True),
     ]
 
 
@@ -78,7 +88,13 @@ def seed(now: datetime | None = None) -> int:
             groupbuy.create_activity(activity)
         except errors.Conflict:
             pass
-    return 1 + len(PRODUCTS) + len(templates) + len(activities)
+    campaigns = bargain_campaigns(now)
+    for campaign in campaigns:
+        try:
+            bargain.create_campaign(campaign)
+        except errors.Conflict:
+            pass
+    return 1 + len(PRODUCTS) + len(templates) + len(activities) + len(campaigns)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Login, phone authorisation and the user's own record."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -21,8 +22,15 @@ Code = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Blob = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 
-class LoginBody(msgspec.Struct):
+class InviteBody(msgspec.Struct, rename="camel"):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    shared_at: datetime | None = None  # when the link was shared (the link carries it)
+
+
+class LoginBody(msgspec.Struct, rename="camel"):
     code: Code
+    invite: InviteBody | None = None
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
 
 
 class PhoneBody(msgspec.Struct, rename="camel"):
@@ -35,7 +43,14 @@ class PhoneBody(msgspec.Struct, rename="camel"):
 
 @route(bp, "POST", "/auth/login", auth=ANONYMOUS, body=LoginBody)
 def login(call: Call) -> dict:
-    return _session(service.login(call.body.code, wechat=get_wechat(), now=call.now))
+    body: LoginBody = call.body
+    invite = None
+    if body.invite:
+        shared_at = body.invite.shared_at
+        if shared_at is not None and shared_at.tzinfo is None:
+            raise errors.ValidationFailed("invite.sharedAt needs a zone: 2026-12-01T08:00:00Z.")
+        invite = service.Invite(body.invite.code, shared_at, body.device_id)
+    return _session(service.login(body.code, wechat=get_wechat(), now=call.now, invite=invite))
 
 
 @route(bp, "POST", "/auth/phone", auth=SESSION, body=PhoneBody)

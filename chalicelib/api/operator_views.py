@@ -16,6 +16,8 @@ from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
+from chalicelib.referral import service as referral
+from chalicelib.bargain import service as bargain
 
 bp = Blueprint(__name__)
 
@@ -23,7 +25,11 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 
 # Each rule document, with the parser that validates it.
-RULES: dict[str, Any] = {members.RULES_NAME: members.parse_rules, checkin.RULES_NAME: checkin.parse_rules}
+RULES: dict[str, Any] = {
+    members.RULES_NAME: members.parse_rules,
+    checkin.RULES_NAME: checkin.parse_rules,
+    referral.RULES_NAME: referral.parse_rules,
+}
 
 
 class NewTemplate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -134,6 +140,31 @@ def create_activity(call: Call) -> dict:
         raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
     a = groupbuy.create_activity(groupbuy.ActivitySpec(**msgspec.structs.asdict(b)))
     return {"activityId": a.activity_id, "name": a.name}
+
+
+class NewCampaign(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    campaign_id: Id
+    name: Name
+    product_id: Id
+    original_price: Fen
+    floor_price: Fen
+    helpers: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: Annotated[int, msgspec.Meta(ge=1, le=30 * 24 * 60)] = 24 * 60
+    per_user_limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    helper_daily_cap: Annotated[int, msgspec.Meta(ge=1, le=100)] = 5
+    new_user_bonus: bool = False
+    buy_at_current: bool = False
+
+
+@route(bp, "POST", "/operator/bargain/campaigns", auth=OPERATOR, body=NewCampaign, status=201)
+def create_campaign(call: Call) -> dict:
+    b: NewCampaign = call.body
+    if b.starts_at.tzinfo is None or b.ends_at.tzinfo is None:
+        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    c = bargain.create_campaign(bargain.CampaignSpec(**msgspec.structs.asdict(b)))
+    return {"campaignId": c.campaign_id, "name": c.name}
 
 
 @route(bp, "POST", "/operator/jobs/{job}", auth=OPERATOR)

@@ -13,10 +13,12 @@ from chalicelib.api.schemas import Fen, Id, Qty
 from chalicelib.auth.levels import SERVER
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
+from chalicelib.bargain import service as bargain
 from chalicelib.config import iso
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
 from chalicelib.outbox import service as outbox
+from chalicelib.referral import service as referral
 
 bp = Blueprint(__name__)
 
@@ -66,11 +68,11 @@ def release(call: Call) -> dict:
     return {"couponId": call.path["coupon_id"], "orderId": call.body.order_id, "state": rules.UNUSED}
 
 
-class GroupPaid(msgspec.Struct, rename="camel"):
+class OrderOnly(msgspec.Struct, rename="camel"):
     order_id: Id
 
 
-@route(bp, "POST", "/server/groupbuy/orders/{order_ref}/paid", auth=SERVER, body=GroupPaid)
+@route(bp, "POST", "/server/groupbuy/orders/{order_ref}/paid", auth=SERVER, body=OrderOnly)
 def groupbuy_paid(call: Call) -> dict:
     payment = groupbuy.pay(call.path["order_ref"], call.body.order_id, now=call.now)
     return {"groupId": payment.group.group_id, "groupState": payment.group.state, "paid": int(payment.group.paid),
@@ -95,6 +97,8 @@ def outbox_ack(call: Call) -> dict:
 @route(bp, "POST", "/server/orders/{order_id}/paid", auth=SERVER, body=Paid)
 def order_paid(call: Call) -> dict:
     rewards = members.record_order(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
+    if rewards.first_order:
+        referral.on_first_order(call.body.user_id, now=call.now)
     return {
         "orderId": call.path["order_id"],
         "growth": rewards.growth,
@@ -103,3 +107,15 @@ def order_paid(call: Call) -> dict:
         "tierChanged": rewards.tier_changed,
         "alreadyRecorded": not rewards.applied,
     }
+
+
+@route(bp, "POST", "/server/bargain/{bargain_id}/purchased", auth=SERVER, body=OrderOnly)
+def bargain_purchased(call: Call) -> dict:
+    b = bargain.purchased(call.path["bargain_id"], call.body.order_id)
+    return {"bargainId": b.bargain_id, "state": b.state, "price": int(b.lock_price or 0)}
+
+
+@route(bp, "POST", "/server/bargain/{bargain_id}/release", auth=SERVER, body=OrderOnly)
+def bargain_release(call: Call) -> dict:
+    b = bargain.release(call.path["bargain_id"], call.body.order_id)
+    return {"bargainId": b.bargain_id, "state": b.state}

@@ -9,10 +9,12 @@ from datetime import datetime
 from chalicelib import config, errors
 from chalicelib.auth import store, tokens
 from chalicelib.auth.levels import PURCHASE
+from chalicelib.bargain import service as bargain
 from chalicelib.checkin import service as checkin
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
+from chalicelib.referral import service as referral
 from chalicelib.wechat import WeChat
 
 
@@ -42,8 +44,18 @@ def user_id_for(appid: str, openid: str) -> str:
     return "u" + base64.b32encode(digest).decode().lower()[:24]
 
 
-def login(code: str, *, wechat: WeChat, now: datetime) -> Session:
-    """``wx.login`` code → the user (created on first login) and a session token.
+@dataclass(frozen=True)
+class Invite:
+    """What a share link or 小程序码 scene carried to a first login."""
+
+    code: str
+    shared_at: datetime | None = None
+    device_id: str | None = None
+
+
+def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = None) -> Session:
+    """``wx.login`` code → the user (created on first login) and a session token. A new user
+    who came through an invite is attributed to the inviter (at most two more round trips).
 
     A retried request whose code WeChat has already accepted gets the first answer again.
     """
@@ -58,6 +70,8 @@ def login(code: str, *, wechat: WeChat, now: datetime) -> Session:
         return _session(earlier.user_id, earlier.level, earlier.is_new, now=now)
     user_id = user_id_for(wechat.appid, wx.openid)
     level, is_new = store.record_login(user_id, wx, receipt, now=now)
+    if is_new and invite:
+        referral.attribute(user_id, invite.code, shared_at=invite.shared_at, device_id=invite.device_id, now=now)
     return _session(user_id, level, is_new, now=now)
 
 
@@ -72,6 +86,7 @@ def authorise_phone_by_code(user_id: str, code: str, *, wechat: WeChat, now: dat
             raise
         return _session(user_id, PURCHASE, False, now=now)
     store.bind_phone(user_id, phone, receipt, now=now)
+    referral.on_purchase_level(user_id, now=now)
     return _session(user_id, PURCHASE, False, now=now)
 
 
@@ -85,6 +100,7 @@ def authorise_phone_by_encrypted_data(
     user = store.get_user(user_id)
     phone = wechat.decrypt_phone(user.session_key, encrypted_data, iv)
     store.bind_phone(user_id, phone, None, now=now)
+    referral.on_purchase_level(user_id, now=now)
     return _session(user_id, PURCHASE, False, now=now)
 
 
@@ -105,6 +121,8 @@ def delete_account(user_id: str) -> None:
     Each capability forgets its own items; the user item goes last (``store.delete_user``),
     so an interrupted deletion is finished by the client's retry, which the token authorises.
     """
+    referral.forget(user_id)
+    bargain.forget(user_id)
     groupbuy.forget(user_id)
     checkin.forget(user_id)
     coupons.forget(user_id)

@@ -38,6 +38,7 @@ class OrderRewards:
     tier: str
     tier_changed: bool
     applied: bool  # False: this order had been recorded before (a retry)
+    first_order: bool = False
 
 
 def membership_rules() -> rules.MembershipRules:
@@ -172,7 +173,8 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
 
         try:
             run(build)
-            return OrderRewards(grown, points, tier.code, tier.code != held.code, applied=True)
+            first = member is None or int(member.orders or 0) == 0
+            return OrderRewards(grown, points, tier.code, tier.code != held.code, applied=True, first_order=first)
         except Cancelled as exc:
             if "entry" in exc.failed:
                 return OrderRewards(0, 0, held.code, False, applied=False)

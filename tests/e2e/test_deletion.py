@@ -27,6 +27,14 @@ def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
     assert opened.status_code == 201
     friend = api.purchase_token("friend-of-" + name)
     assert api.call("POST", f"/groupbuy/groups/{opened.json['groupId']}/join", {}, token=friend).status_code == 200
+    mine = api.call("POST", "/bargain/bg-longjing", token=token).json["bargainId"]
+    assert api.call("POST", f"/bargain/{mine}/help", {}, token=friend).status_code == 200
+    theirs = api.call("POST", "/bargain/bg-longjing", token=friend).json["bargainId"]
+    assert api.call("POST", f"/bargain/{theirs}/help", {"nickname": "要注销的人"}, token=token).status_code == 200
+    code = api.call("GET", "/referral/me", token=token).json["code"]
+    invited = api.call("POST", "/auth/login", {"code": fresh("demo", "invited-by-" + name), "invite": {"code": code},
+                                               "deviceId": "device-" + name})
+    assert invited.json["user"]["isNew"] is True
     person = sandbox.user(name)
     traces = (user_id, person.openid, person.unionid, person.phone, "要注销的人")
     assert all(trace in everything() for trace in traces)

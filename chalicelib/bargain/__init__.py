@@ -1,0 +1,1 @@
+"""Bargain (砍一刀): friends each cut the price of a product down towards its floor."""

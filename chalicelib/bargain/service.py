@@ -1,0 +1,263 @@
+"""Bargains: start one, friends help, the owner buys at the price reached.
+
+Helps race for the next cut: each reads ``helped`` = k and commits on condition it is still
+k, so the loser reads again and takes k + 1. No price is ever read, changed and written back.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib import errors
+from chalicelib.bargain import rules
+from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
+from chalicelib.config import china_day
+from chalicelib.members import service as members
+from chalicelib.shop.service import SHOP_ID
+from chalicelib.store.transactions import Cancelled, Transaction, run
+
+ACTIVE, COMPLETE, LOCKED, PURCHASED, EXPIRED = "active", "complete", "locked", "purchased", "expired"
+
+
+@dataclass(frozen=True)
+class Helped:
+    amount: int  # fen cut by this help
+    cuts: int
+    price: int  # the price now
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    bargain: Bargain
+    helps: list[Help]
+    state: str
+
+    @property
+    def price(self) -> int:
+        return rules.price_after(int(self.bargain.original_price), cuts_of(self.bargain), int(self.bargain.helped))
+
+
+def cuts_of(b: Bargain) -> list[int]:
+    return [int(c) for c in b.cuts]
+
+
+def state_of(b: Bargain, now: datetime) -> str:
+    """An active bargain past its deadline reads as expired: no job flips it."""
+    return EXPIRED if b.state == ACTIVE and now >= b.deadline else b.state
+
+
+def campaigns(*, now: datetime) -> list[Campaign]:
+    return [c for c in Campaign.query(SHOP_ID) if c.active and c.starts_at <= now < c.ends_at]
+
+
+def bargain(bargain_id: str) -> Bargain:
+    try:
+        return Bargain.get(bargain_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise errors.NotFound("No such bargain.") from exc
+
+
+def start(user_id: str, campaign_id: str, *, idempotency_key: str | None, now: datetime) -> Bargain:
+    try:
+        c = Campaign.get(SHOP_ID, campaign_id)
+    except DoesNotExist as exc:
+        raise errors.NotFound("No such bargain campaign.") from exc
+    if not c.active or not c.starts_at <= now < c.ends_at:
+        raise errors.Conflict("This bargain campaign is not running now.")
+    key = idempotency_key or uuid.uuid4().hex
+    bargain_id = "b" + hashlib.sha256(f"{user_id}|{campaign_id}|{key}".encode()).hexdigest()[:20]
+    seed = secrets.randbits(32)
+    b = Bargain(
+        bargain_id, campaign_id=campaign_id, owner_id=user_id, product_id=c.product_id, name=c.name,
+        original_price=c.original_price, floor_price=c.floor_price, seed=seed,
+        cuts=rules.split(int(c.original_price) - int(c.floor_price), int(c.helpers), seed),
+        helper_daily_cap=c.helper_daily_cap, new_user_bonus=c.new_user_bonus, buy_at_current=c.buy_at_current,
+        state=ACTIVE, deadline=min(now + timedelta(minutes=int(c.duration_minutes)), c.ends_at), created_at=now,
+    )
+
+    def build(tx: Transaction) -> None:
+        tx.save("bargain", b, condition=Bargain.bargain_id.does_not_exist())
+        tx.update("quota", BargainQuota(user_id, campaign_id), actions=[BargainQuota.started.add(1)],
+                  condition=BargainQuota.started.does_not_exist() | (BargainQuota.started < int(c.per_user_limit)))
+
+    try:
+        run(build)
+    except Cancelled as exc:
+        if "bargain" in exc.failed:  # a retry with the same Idempotency-Key
+            return bargain(bargain_id)
+        if "quota" in exc.failed:
+            raise errors.BargainLimitReached() from exc
+        raise
+    return b
+
+
+def give_help(helper_id: str, bargain_id: str, *, nickname: str | None, avatar_url: str | None,
+         now: datetime) -> Helped:
+    """Cut a friend's price: one help per helper per bargain, none after completion or expiry,
+    at most ``helper_daily_cap`` a China day across bargains. Three round trips at most."""
+    day = china_day(now).isoformat()
+    bonus_checked: bool | None = None
+    for _ in range(64):
+        b = bargain(bargain_id)
+        if b.owner_id == helper_id:
+            raise errors.BargainSelfHelp()
+        if state_of(b, now) != ACTIVE:
+            raise errors.BargainClosed()
+        cuts, k = cuts_of(b), int(b.helped)
+        if b.new_user_bonus and bonus_checked is None:
+            bonus_checked = members.is_new_customer(helper_id)
+        step = 2 if bonus_checked and k + 2 <= len(cuts) else 1
+        amount, completes = sum(cuts[k:k + step]), k + step == len(cuts)
+
+        def build(tx: Transaction) -> None:
+            tx.save("help", Help(bargain_id, helper_id, first_cut=k, cuts=step, amount=amount, at=now,
+                                 nickname=nickname, avatar_url=avatar_url),
+                    condition=Help.helper_id.does_not_exist())
+            actions = [Bargain.helped.set(k + step)]
+            if completes:
+                actions.append(Bargain.state.set(COMPLETE))
+            tx.update("bargain", Bargain(bargain_id), actions=actions,
+                      condition=(Bargain.helped == k) & (Bargain.state == ACTIVE) & (Bargain.deadline > now))
+            tx.update("day", HelperDay(helper_id, day), actions=[HelperDay.helps.add(1)],
+                      condition=HelperDay.helps.does_not_exist() | (HelperDay.helps < int(b.helper_daily_cap)))
+
+        try:
+            run(build)
+            return Helped(amount=amount, cuts=step, price=rules.price_after(int(b.original_price), cuts, k + step),
+                          complete=completes)
+        except Cancelled as exc:
+            if "help" in exc.failed:
+                raise errors.BargainAlreadyHelped() from exc
+            if "day" in exc.failed:
+                raise errors.BargainHelpCapReached() from exc
+            if exc.failed != {"bargain"}:
+                raise
+            # Another friend took cut k first: read again and take the next one.
+    raise errors.StorageUnavailable(retry_after=1)
+
+
+def card(bargain_id: str, *, now: datetime) -> Card:
+    """The share card: two round trips."""
+    b = bargain(bargain_id)
+    helps = sorted(Help.query(bargain_id), key=lambda h: int(h.first_cut))
+    return Card(b, helps, state_of(b, now))
+
+
+def buy(owner_id: str, bargain_id: str, *, now: datetime) -> Bargain:
+    """Lock the price for the owner's order: the floor once complete, or the price reached so
+    far when the campaign allows buying early. The order system then consumes or releases it."""
+    b = bargain(bargain_id)
+    if b.owner_id != owner_id:
+        raise errors.NotFound("No such bargain.")
+    state = state_of(b, now)
+    if state == LOCKED:
+        return b  # a retry
+    if state not in (COMPLETE, ACTIVE) or (state == ACTIVE and not b.buy_at_current):
+        raise errors.BargainNotBuyable()
+    price = rules.price_after(int(b.original_price), cuts_of(b), int(b.helped))
+    try:
+        b.update(actions=[Bargain.state.set(LOCKED), Bargain.lock_price.set(price), Bargain.locked_from.set(b.state)],
+                 condition=(Bargain.state == b.state) & (Bargain.helped == b.helped))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise errors.Conflict("The bargain changed just now; try again.") from exc
+        raise
+    return b
+
+
+def purchased(bargain_id: str, order_id: str) -> Bargain:
+    """The order system paid the locked price. Idempotent for the same order."""
+    return _settle(bargain_id, order_id, to=PURCHASED)
+
+
+def release(bargain_id: str, order_id: str) -> Bargain:
+    """The order was cancelled: the bargain goes back to where it was."""
+    return _settle(bargain_id, order_id, to=None)
+
+
+def _settle(bargain_id: str, order_id: str, *, to: str | None) -> Bargain:
+    b = bargain(bargain_id)
+    if to == PURCHASED and b.state == PURCHASED and b.order_id == order_id:
+        return b
+    if to is None and b.state != LOCKED:
+        if b.state == PURCHASED:
+            raise errors.BargainNotBuyable("This bargain was bought and cannot be released.")
+        return b
+    if b.state != LOCKED:
+        raise errors.BargainNotBuyable("The bargain is not locked for an order.")
+    actions = [Bargain.state.set(to), Bargain.order_id.set(order_id)] if to else \
+        [Bargain.state.set(b.locked_from or ACTIVE), Bargain.lock_price.remove()]
+    try:
+        b.update(actions=actions, condition=Bargain.state == LOCKED)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return _settle(bargain_id, order_id, to=to)
+        raise
+    return b
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    campaign_id: str
+    name: str
+    product_id: str
+    original_price: int
+    floor_price: int
+    helpers: int
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int = 24 * 60
+    per_user_limit: int = 1
+    helper_daily_cap: int = 5
+    new_user_bonus: bool = False
+    buy_at_current: bool = False
+
+
+def create_campaign(spec: CampaignSpec) -> Campaign:
+    found = []
+    if not 0 <= spec.floor_price < spec.original_price:
+        found.append("floorPrice must be below originalPrice")
+    if not 1 <= spec.helpers <= spec.original_price - spec.floor_price:
+        found.append("helpers must be at least 1 and at most the fen between the prices")
+    if spec.starts_at >= spec.ends_at:
+        found.append("startsAt must be before endsAt")
+    if found:
+        raise errors.ValidationFailed("; ".join(found) + ".")
+    c = Campaign(SHOP_ID, spec.campaign_id, **{k: v for k, v in spec.__dict__.items() if k != "campaign_id"})
+    try:
+        c.save(condition=Campaign.campaign_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise errors.Conflict("A bargain campaign with this id exists.") from exc
+        raise
+    return c
+
+
+def forget(user_id: str) -> None:
+    """The user's bargains go (with the helps on them); their helps on others' bargains pass
+    to anonymous stand-ins, so those bargains keep their cuts and prices."""
+    for key in Bargain.by_owner.query(user_id):
+        with Help.batch_write() as batch:
+            for h in Help.query(key.bargain_id):
+                batch.delete(h)
+        Bargain(key.bargain_id).delete()
+    for key in Help.by_helper.query(user_id):
+        h = Help.get(key.bargain_id, user_id)
+        stand_in = Help(h.bargain_id, "gone-" + uuid.uuid4().hex[:12], first_cut=h.first_cut, cuts=h.cuts,
+                        amount=h.amount, at=h.at)
+
+        def build(tx: Transaction, h: Help = h, stand_in: Help = stand_in) -> None:
+            tx.delete("help", h)
+            tx.save("stand-in", stand_in)
+
+        run(build)
+    for model in (HelperDay, BargainQuota):
+        with model.batch_write() as batch:
+            for item in model.query(user_id):
+                batch.delete(item)
