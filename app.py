@@ -1,5 +1,5 @@
 """huiliu: routes and schedules are registered here; everything they run lives in chalicelib/."""
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
 from chalicelib import logs, schedules, tracing
 from chalicelib.api import (
@@ -7,6 +7,7 @@ from chalicelib.api import (
     bargain_views,
     checkin_views,
     coupon_views,
+    event_views,
     groupbuy_views,
     member_views,
     middleware,
@@ -26,6 +27,7 @@ app.register_blueprint(coupon_views.bp)
 app.register_blueprint(checkin_views.bp)
 app.register_blueprint(groupbuy_views.bp)
 app.register_blueprint(bargain_views.bp)
+app.register_blueprint(event_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(operator_views.bp)
@@ -34,3 +36,23 @@ app.register_blueprint(operator_views.bp)
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="groupbuy-close")
 def groupbuy_close(event: object) -> None:
     schedules.run("groupbuy-close")
+
+
+@app.schedule(Cron(0, 2, "*", "*", "?", "*"), name="wakeup-inactive")  # 10:00 in China
+def wakeup_inactive(event: object) -> None:
+    schedules.run("wakeup-inactive")
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="wakeup-cart")
+def wakeup_cart(event: object) -> None:
+    schedules.run("wakeup-cart")
+
+
+@app.schedule(Cron(0, 3, "*", "*", "?", "*"), name="wakeup-post-purchase")  # 11:00 in China
+def wakeup_post_purchase(event: object) -> None:
+    schedules.run("wakeup-post-purchase")
+
+
+@app.schedule(Cron(0, 12, "*", "*", "?", "*"), name="wakeup-habit")  # 20:00 in China
+def wakeup_habit(event: object) -> None:
+    schedules.run("wakeup-habit")

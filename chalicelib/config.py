@@ -97,6 +97,11 @@ def china_day(instant: datetime) -> date:
     return instant.astimezone(CHINA).date()
 
 
+def hour_bucket(instant: datetime) -> str:
+    """The UTC hour of an instant (``YYYY-MM-DDTHH``): the key of the time-bucketed indexes."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H")
+
+
 def iso(instant: datetime) -> str:
     """UTC, second precision, with ``Z``: the one format instants take in JSON."""
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

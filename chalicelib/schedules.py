@@ -8,17 +8,23 @@ from datetime import datetime
 
 from chalicelib import config
 from chalicelib.groupbuy import service as groupbuy
+from chalicelib.wakeup import service as wakeup
+from chalicelib.wechat import get_wechat
 
 log = logging.getLogger(__name__)
 
 JOBS: dict[str, Callable[[datetime], object]] = {
     "groupbuy-close": lambda now: groupbuy.close_due(now=now),
+    "wakeup-inactive": lambda now: wakeup.run_inactive(wechat=get_wechat(), now=now).as_dict(),
+    "wakeup-cart": lambda now: wakeup.run_cart(wechat=get_wechat(), now=now).as_dict(),
+    "wakeup-post-purchase": lambda now: wakeup.run_post_purchase(wechat=get_wechat(), now=now).as_dict(),
+    "wakeup-habit": lambda now: wakeup.run_habit(wechat=get_wechat(), now=now).as_dict(),
 }
 
 
 def run(name: str, now: datetime | None = None) -> dict:
     """Run one job now; its report is logged and returned."""
     report = JOBS[name](now or config.utcnow())
-    summary = asdict(report) if is_dataclass(report) else {"result": report}
+    summary = asdict(report) if is_dataclass(report) else dict(report)  # type: ignore[call-overload]
     log.info("job %s done", name, extra={"job": name, **summary})
     return summary

@@ -10,6 +10,8 @@ from pynamodb.models import Model
 from chalicelib.auth.models import Receipt, User
 from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
 from chalicelib.referral.models import DeviceAccount, InviteCode, Referral, ReferralDay, ReferralStats
+from chalicelib.events.models import Activity as UserActivity, Event
+from chalicelib.wakeup.models import Consent, ContactCap, Send
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.jobs import JobCursor
@@ -52,4 +54,9 @@ MODELS: tuple[type[Model], ...] = (
     ReferralDay,
     DeviceAccount,
     ReferralStats,
+    Event,
+    UserActivity,
+    Consent,
+    ContactCap,
+    Send,
 )

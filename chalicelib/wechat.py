@@ -32,7 +32,8 @@ CODE_INVALID = 40029
 CODE_USED = 40163
 RATE_LIMIT = 45011
 HIGH_RISK = 40226
-NO_CONSENT = 43101
+NO_CONSENT_CODE = 43101
+API_LIMIT = 45009
 TOKEN_ERRORS = (40001, 40014, 42001)
 
 # Seconds: WeChat answers in well under a second; a Lambda behind API Gateway has 29 in all.
@@ -111,12 +112,34 @@ class AccessTokenStore:
         return hit[0] if hit else None
 
 
+SENT, NO_CONSENT, RETRY, STOP, REFUSED = "sent", "no_consent", "retry", "stop", "refused"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one subscribe message."""
+
+    outcome: str  # sent | no_consent | retry (busy, timeout) | stop (rate limited) | refused (for good)
+    errcode: int | None
+
+    @classmethod
+    def of(cls, errcode: int | None) -> Delivery:
+        if errcode == NO_CONSENT_CODE:
+            return cls(NO_CONSENT, errcode)
+        if errcode in (BUSY, None) or errcode in TOKEN_ERRORS:
+            return cls(RETRY, errcode)
+        if errcode in (RATE_LIMIT, API_LIMIT):
+            return cls(STOP, errcode)
+        return cls(REFUSED, errcode)  # 40003 bad openid, 40037 template, 47003 data, 41030 page
+
+
 class WeChat:
     """The calls huiliu makes to WeChat, each returning a result or raising an ``AppError``."""
 
-    def __init__(self, client: WeChatClient, appid: str) -> None:
+    def __init__(self, client: WeChatClient, appid: str, miniprogram_state: str = "formal") -> None:
         self._client = client
         self.appid = appid
+        self.miniprogram_state = miniprogram_state
 
     def code_to_session(self, code: str) -> WxSession:
         """``wx.login`` code → openid and session_key (``jscode2session``)."""
@@ -154,6 +177,28 @@ class WeChat:
             return self._phone(data)
         except (KeyError, TypeError) as exc:
             raise errors.PhoneDataInvalid() from exc
+
+    def send_subscribe(self, openid: str, template_id: str, data: dict[str, str], page: str) -> Delivery:
+        """One subscribe message. Never raises for WeChat's answers: the wake-up job decides on
+        each (sent, no consent left, try again later, stop the run, or refused for good)."""
+        import requests
+        from wechatpy.exceptions import WeChatClientException
+
+        body = {
+            "touser": openid,
+            "template_id": template_id,
+            "page": page,
+            "data": {key: {"value": value} for key, value in data.items()},
+            "miniprogram_state": self.miniprogram_state,
+            "lang": "zh_CN",
+        }
+        try:
+            self._client.wxa._post("cgi-bin/message/subscribe/send", data=body)
+        except WeChatClientException as exc:
+            return Delivery.of(exc.errcode)
+        except (requests.RequestException, ValueError):
+            return Delivery(RETRY, None)
+        return Delivery(SENT, 0)
 
     def _phone(self, info: dict) -> Phone:
         if info.get("watermark", {}).get("appid") != self.appid:
@@ -239,4 +284,5 @@ def get_wechat() -> WeChat:
     client = _client_class()(
         s.wechat_appid, s.wechat_secret, s.wechat_api_base, AccessTokenStore(), auto_retry=s.wechat_auto_retry
     )
-    return WeChat(client, s.wechat_appid)
+    # Messages from a local or dev stack open the developer build of the mini-program.
+    return WeChat(client, s.wechat_appid, "formal" if s.stage == "prod" else "developer")

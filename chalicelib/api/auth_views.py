@@ -7,15 +7,18 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors
+from chalicelib import errors, privacy
 from chalicelib.api.http import Call, route
 from chalicelib.auth import service
 from chalicelib.auth.levels import ANONYMOUS, SESSION
-from chalicelib.config import iso
+from chalicelib.config import china_day, iso
+from chalicelib.events import service as events
 from chalicelib.members import service as members
 from chalicelib.wechat import get_wechat
 
 bp = Blueprint(__name__)
+
+BENEFIT_PAUSE_DAYS = 7
 
 # WeChat's codes are 32 characters; the bound only keeps garbage out of logs and hashes.
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -49,8 +52,8 @@ def login(call: Call) -> dict:
         shared_at = body.invite.shared_at
         if shared_at is not None and shared_at.tzinfo is None:
             raise errors.ValidationFailed("invite.sharedAt needs a zone: 2026-12-01T08:00:00Z.")
-        invite = service.Invite(body.invite.code, shared_at, body.device_id)
-    return _session(service.login(body.code, wechat=get_wechat(), now=call.now, invite=invite))
+        invite = service.Invite(body.invite.code, shared_at)
+    return _session(service.login(body.code, wechat=get_wechat(), now=call.now, invite=invite, device_id=body.device_id))
 
 
 @route(bp, "POST", "/auth/phone", auth=SESSION, body=PhoneBody)
@@ -71,6 +74,8 @@ def authorise_phone(call: Call) -> dict:
 def me(call: Call) -> dict:
     p = service.profile(call.user_id)
     m = members.summary(call.user_id, now=call.now)
+    activity = events.summary(call.user_id, now=call.now)
+    idle = (china_day(call.now) - activity.last_active_day).days if activity else 0
     return {
         "id": p.user_id,
         "level": p.level,
@@ -83,15 +88,18 @@ def me(call: Call) -> dict:
             "growth": m.growth,
             "nextTier": None if m.next_tier is None else {"tier": m.next_tier.code, "growthNeeded": m.next_tier.threshold - m.growth},
             "benefits": {"discountRate": m.tier.discount_rate, "pointsMultiplier": m.tier.points_multiplier,
-                         "birthdayCoupon": m.tier.birthday_template is not None},
+                         "birthdayCoupon": m.tier.birthday_template is not None,
+                         # Paused after a week without activity; they resume with the next visit.
+                         "paused": idle >= BENEFIT_PAUSE_DAYS},
             "points": m.points.balance,
         },
+        "segment": activity.segment if activity else "new",
     }
 
 
 @route(bp, "DELETE", "/me", auth=SESSION, status=204)
 def delete_me(call: Call) -> None:
-    service.delete_account(call.user_id)
+    privacy.erase(call.user_id)
 
 
 def _session(s: service.Session) -> dict:

@@ -17,6 +17,8 @@ from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
 from chalicelib.referral import service as referral
+from chalicelib.events import service as events
+from chalicelib.wakeup import service as wakeup
 from chalicelib.bargain import service as bargain
 
 bp = Blueprint(__name__)
@@ -29,6 +31,8 @@ RULES: dict[str, Any] = {
     members.RULES_NAME: members.parse_rules,
     checkin.RULES_NAME: checkin.parse_rules,
     referral.RULES_NAME: referral.parse_rules,
+    events.RULES_NAME: events.parse_rules,
+    wakeup.RULES_NAME: wakeup.parse_rules,
 }
 
 

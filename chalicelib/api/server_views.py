@@ -15,6 +15,7 @@ from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
 from chalicelib.bargain import service as bargain
 from chalicelib.config import iso
+from chalicelib.events import service as events
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
 from chalicelib.outbox import service as outbox
@@ -94,9 +95,19 @@ def outbox_ack(call: Call) -> dict:
     return {"eventId": call.path["event_id"], "acked": True}
 
 
+@route(bp, "POST", "/server/orders/{order_id}/refunded", auth=SERVER, body=Paid)
+def order_refunded(call: Call) -> dict:
+    applied = members.record_refund(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
+    if applied:
+        events.record_refund(call.body.user_id, call.body.amount)
+    return {"orderId": call.path["order_id"], "alreadyRecorded": not applied}
+
+
 @route(bp, "POST", "/server/orders/{order_id}/paid", auth=SERVER, body=Paid)
 def order_paid(call: Call) -> dict:
     rewards = members.record_order(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
+    if rewards.applied:
+        events.record_order(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
     if rewards.first_order:
         referral.on_first_order(call.body.user_id, now=call.now)
     return {

@@ -9,11 +9,7 @@ from datetime import datetime
 from chalicelib import config, errors
 from chalicelib.auth import store, tokens
 from chalicelib.auth.levels import PURCHASE
-from chalicelib.bargain import service as bargain
-from chalicelib.checkin import service as checkin
-from chalicelib.coupons import service as coupons
-from chalicelib.groupbuy import service as groupbuy
-from chalicelib.members import service as members
+from chalicelib.events import service as events
 from chalicelib.referral import service as referral
 from chalicelib.wechat import WeChat
 
@@ -50,12 +46,13 @@ class Invite:
 
     code: str
     shared_at: datetime | None = None
-    device_id: str | None = None
 
 
-def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = None) -> Session:
+def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = None,
+          device_id: str | None = None) -> Session:
     """``wx.login`` code → the user (created on first login) and a session token. A new user
-    who came through an invite is attributed to the inviter (at most two more round trips).
+    who came through an invite is attributed to the inviter (at most two more round trips);
+    events sent before login under ``device_id`` become the user's.
 
     A retried request whose code WeChat has already accepted gets the first answer again.
     """
@@ -71,7 +68,9 @@ def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = N
     user_id = user_id_for(wechat.appid, wx.openid)
     level, is_new = store.record_login(user_id, wx, receipt, now=now)
     if is_new and invite:
-        referral.attribute(user_id, invite.code, shared_at=invite.shared_at, device_id=invite.device_id, now=now)
+        referral.attribute(user_id, invite.code, shared_at=invite.shared_at, device_id=device_id, now=now)
+    if device_id:
+        events.merge_device(user_id, device_id, now=now)
     return _session(user_id, level, is_new, now=now)
 
 
@@ -115,19 +114,13 @@ def profile(user_id: str) -> Profile:
     )
 
 
-def delete_account(user_id: str) -> None:
-    """PIPL erasure: every item holding the user's personal data. Idempotent.
-
-    Each capability forgets its own items; the user item goes last (``store.delete_user``),
-    so an interrupted deletion is finished by the client's retry, which the token authorises.
-    """
-    referral.forget(user_id)
-    bargain.forget(user_id)
-    groupbuy.forget(user_id)
-    checkin.forget(user_id)
-    coupons.forget(user_id)
-    members.forget(user_id)
+def forget(user_id: str) -> None:
+    """The user item and the receipts; ``chalicelib.privacy`` calls this last of all."""
     store.delete_user(user_id)
+
+
+def openid_of(user_id: str) -> str:
+    return store.get_user(user_id).openid
 
 
 def mask_phone(phone: str | None) -> str | None:

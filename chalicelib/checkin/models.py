@@ -13,7 +13,7 @@ Key patterns:
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.store.base import meta
@@ -38,7 +38,7 @@ class CheckinDay(Model):
 class RemindersIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "reminders"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["last_day"])  # the job skips who checked in today, unread
 
     reminder_shard = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import errors, jobs
+from chalicelib.config import hour_bucket
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.members import service as members
@@ -75,10 +76,6 @@ class CloseReport:
 
 def order_ref(group_id: str, user_id: str) -> str:
     return f"{group_id}.{user_id}"
-
-
-def hour_bucket(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H")
 
 
 # --- browsing -------------------------------------------------------------------------------

@@ -183,5 +183,31 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
     raise errors.StorageUnavailable(retry_after=1)
 
 
+def record_refund(user_id: str, order_id: str, amount: int, *, now: datetime) -> bool:
+    """A refunded order takes back its growth value (never below zero; the tier stays until
+    the merchant's own review). Once per order; False when recorded before."""
+    book = membership_rules()
+    for _ in range(OPTIMISTIC_ATTEMPTS):
+        member = store.member(user_id)
+        old = int(member.growth) if member else 0
+        back = min(old, rules.growth_for_order(amount, book))
+
+        def build(tx: Transaction) -> None:
+            store.add_entry(tx, "entry", user_id, "growth", "refund", order_id, now=now, delta=-back)
+            if member is not None and back:
+                tx.update("member", store.Member(user_id), actions=[store.Member.growth.add(-back)],
+                          condition=store.Member.growth == old)
+
+        try:
+            run(build)
+            return True
+        except Cancelled as exc:
+            if "entry" in exc.failed:
+                return False
+            if exc.failed != {"member"}:
+                raise
+    raise errors.StorageUnavailable(retry_after=1)
+
+
 def forget(user_id: str) -> None:
     store.forget(user_id)

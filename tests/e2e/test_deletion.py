@@ -35,6 +35,14 @@ def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
     invited = api.call("POST", "/auth/login", {"code": fresh("demo", "invited-by-" + name), "invite": {"code": code},
                                                "deviceId": "device-" + name})
     assert invited.json["user"]["isNew"] is True
+    sent = api.call("POST", "/events", {"events": [{"id": "x1", "name": "product_view", "props": {"category": "tea"}}]},
+                    token=token)
+    assert sent.json["accepted"] == 1
+    before_login = api.call("POST", "/events", {"deviceId": "dev-" + name, "events": [{"id": "y1", "name": "page_view"}]})
+    assert before_login.json["accepted"] == 1
+    again = api.call("POST", "/auth/login", {"code": fresh("demo", name), "deviceId": "dev-" + name})
+    assert again.status_code == 200
+    assert api.call("POST", "/subscriptions", {"results": {"tpl_benefit_arrived": "accept"}}, token=token).status_code == 200
     person = sandbox.user(name)
     traces = (user_id, person.openid, person.unionid, person.phone, "要注销的人")
     assert all(trace in everything() for trace in traces)

@@ -1,0 +1,78 @@
+"""Signals in: behaviour events (before and after login) and subscribe-message consent."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api.http import Call, route
+from chalicelib.auth import service as auth
+from chalicelib.auth.levels import ANONYMOUS, SESSION
+from chalicelib.events import rules, service as events
+from chalicelib.wakeup import service as wakeup
+
+bp = Blueprint(__name__)
+
+EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class EventIn(msgspec.Struct):
+    id: EventId
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    time: Any = None  # checked one by one: a bad time refuses its event, not the batch
+    props: dict[str, Any] = {}
+
+
+class Batch(msgspec.Struct, rename="camel"):
+    events: Annotated[list[EventIn], msgspec.Meta(min_length=1, max_length=rules.MAX_EVENTS)]
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+
+
+class Subscriptions(msgspec.Struct):
+    results: Annotated[dict[str, Literal["accept", "reject", "ban", "filter"]], msgspec.Meta(min_length=1, max_length=3)]
+
+
+@route(bp, "POST", "/events", auth=ANONYMOUS, body=Batch, max_body=rules.MAX_BYTES)
+def ingest(call: Call) -> dict:
+    batch: Batch = call.body
+    incoming, refused = [], []
+    for e in batch.events:
+        when = _time(e.time)
+        if when is False:
+            refused.append((e.id, "time must be ISO-8601 with a zone"))
+        else:
+            incoming.append(events.Incoming(e.id, e.name, when, e.props))
+    result = events.ingest(incoming, user_id=call.principal.user_id if call.principal else None,
+                           device_id=batch.device_id, now=call.now)
+    return {
+        "accepted": result.accepted,
+        "rejected": [{"id": i, "reason": why} for i, why in refused + result.rejected],
+    }
+
+
+@route(bp, "POST", "/subscriptions", auth=SESSION, body=Subscriptions)
+def subscribe(call: Call) -> dict:
+    for template in call.body.results:
+        if not 0 < len(template) <= 64:
+            raise errors.ValidationFailed("Template ids are 1 to 64 characters.")
+    credits = wakeup.record_consent(call.user_id, auth.openid_of(call.user_id), call.body.results, now=call.now)
+    return {"credits": credits}
+
+
+@route(bp, "GET", "/subscriptions", auth=SESSION)
+def my_subscriptions(call: Call) -> dict:
+    return {"credits": wakeup.credits_of(call.user_id)}
+
+
+def _time(value: Any) -> datetime | None | bool:
+    """None when absent, the instant when valid, False when it cannot be read."""
+    if value is None:
+        return None
+    try:
+        parsed = msgspec.convert(value, datetime)
+    except msgspec.ValidationError:
+        return False
+    return parsed if parsed.tzinfo is not None else False

@@ -1,0 +1,1 @@
+"""Behaviour events, each user's activity summary and segment, and orders from the merchant."""

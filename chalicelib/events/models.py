@@ -1,0 +1,92 @@
+"""Raw events and each user's activity summary.
+
+Key patterns:
+- ``events``: ``actor`` (``u:<user>`` or ``d:<device>`` before login) + ``event_id`` (the
+  client's id: a resent batch overwrites the same items, so nothing is counted twice).
+  Kept 90 days (TTL); the daily rollup keeps the facts ([7/7]).
+- ``activity``: ``user_id`` → first seen, last active day, the set of active days, the
+  activity score, the cart, orders, spend. Ingest updates it with one ``UpdateItem`` and no
+  read: the active days are a string set (``ADD``), the cart is the snapshot the client sends,
+  and the score uses forward decay (Cormode et al., 2009): each event adds
+  ``w · 2^((t − epoch)/half-life)`` and a reader divides by ``2^((now − epoch)/half-life)``,
+  so nothing stored ever needs decaying. The segment is derived from these facts on read. Three sparse indexes give the wake-up jobs their
+  candidates without a scan, each keyed by a day or an hour bucket:
+  ``by_last_active`` (``last_active_day``), ``by_cart_due`` (``cart_due``: the hour a cart
+  left alone becomes abandoned; removed by an order or an emptied cart) and
+  ``by_last_order`` (``last_order_day``).
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.store.base import meta
+
+
+class Event(Model):
+    Meta = meta("events")
+    actor = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    received_at = UTCDateTimeAttribute()
+    props = UnicodeAttribute(default="{}")  # JSON
+    expires_at = TTLAttribute()
+
+
+
+
+class ByLastActive(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_last_active"
+        # What a wake-up personalises with comes along: no read per candidate.
+        projection = IncludeProjection(["last_category", "spend"])
+
+    last_active_day = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class ByCartDue(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_cart_due"
+        projection = KeysOnlyProjection()
+
+    cart_due = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class ByLastOrder(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_last_order"
+        projection = KeysOnlyProjection()
+
+    last_order_day = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class Activity(Model):
+    Meta = meta("activity")
+    user_id = UnicodeAttribute(hash_key=True)
+    first_seen_day = UnicodeAttribute()
+    last_active_day = UnicodeAttribute()
+    active_day_set = UnicodeSetAttribute(default=set)
+    score_forward = NumberAttribute(default=0)  # forward-decayed: see the docstring
+    cart = UnicodeSetAttribute(default=set)  # product ids, as the client's last snapshot
+    cart_at = UTCDateTimeAttribute(null=True)
+    cart_due = UnicodeAttribute(null=True)
+    last_category = UnicodeAttribute(null=True)
+    orders = NumberAttribute(default=0)
+    spend = NumberAttribute(default=0)  # fen
+    refunded = NumberAttribute(default=0)  # fen
+    last_order_day = UnicodeAttribute(null=True)
+    last_order_id = UnicodeAttribute(null=True)
+    by_last_active = ByLastActive()
+    by_cart_due = ByCartDue()
+    by_last_order = ByLastOrder()

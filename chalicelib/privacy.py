@@ -1,0 +1,23 @@
+"""PIPL: erase a user. Every capability forgets its own items; the user item goes last, so an
+interrupted erasure is finished by the client's retry (the token still authorises it)."""
+from __future__ import annotations
+
+from chalicelib.auth import service as auth
+from chalicelib.bargain import service as bargain
+from chalicelib.checkin import service as checkin
+from chalicelib.coupons import service as coupons
+from chalicelib.events import service as events
+from chalicelib.groupbuy import service as groupbuy
+from chalicelib.members import service as members
+from chalicelib.referral import service as referral
+from chalicelib.wakeup import service as wakeup
+
+FORGETTERS = (wakeup.forget, events.forget, referral.forget, bargain.forget, groupbuy.forget, checkin.forget,
+              coupons.forget, members.forget)
+
+
+def erase(user_id: str) -> None:
+    """Idempotent: running it again after a partial run removes what is left."""
+    for forget in FORGETTERS:
+        forget(user_id)
+    auth.forget(user_id)

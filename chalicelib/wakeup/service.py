@@ -1,0 +1,272 @@
+"""Consent, and the scheduled wake-ups: inactivity, abandoned carts, after a purchase, the
+check-in habit.
+
+Each candidate comes from an index keyed by a day or an hour (never a scan), and each
+(user, journey, step, anchor) is decided once: held out, skipped and why, or sent. A send
+first *claims* its record together with a consent credit and the contact cap, in one
+transaction, then calls WeChat, then records what happened; a failure that may pass (WeChat
+busy, rate limited) gives the credit and the cap back and is tried again by a later run.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import msgspec
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib import errors, rulebook
+from chalicelib.checkin.models import REMINDER_SHARDS, CheckinStatus
+from chalicelib.config import china_day, hour_bucket
+from chalicelib.coupons import service as coupons
+from chalicelib.events.models import Activity
+from chalicelib.store.transactions import Cancelled, Transaction, run
+from chalicelib.wakeup import rules
+from chalicelib.wakeup.models import Consent, ContactCap, Send
+from chalicelib.wechat import NO_CONSENT, REFUSED, SENT, STOP, WeChat
+
+log = logging.getLogger(__name__)
+
+RULES_NAME = "wakeup"
+ANSWERS = ("accept", "reject", "ban", "filter")
+IN_FLIGHT = timedelta(minutes=15)  # a claim older than this was cut off mid-send: retake it
+UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
+               errors.CouponLimitReached)
+
+
+@dataclass
+class Report:
+    candidates: int = 0  # index items read: what the run costs grows with this, not with users
+    decisions: Counter = field(default_factory=Counter)
+    stopped: str | None = None  # why the run ended early (quiet hours, rate limited, time)
+
+    def as_dict(self) -> dict:
+        return {"candidates": self.candidates, "decisions": dict(self.decisions), "stopped": self.stopped}
+
+
+class _Stop(Exception):
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def wakeup_rules() -> rules.WakeupRules:
+    body = rulebook.get(RULES_NAME)
+    return parse_rules(body) if body else rules.WakeupRules()
+
+
+def parse_rules(body: dict) -> rules.WakeupRules:
+    try:
+        return msgspec.convert(body, rules.WakeupRules)
+    except (msgspec.ValidationError, ValueError, TypeError) as exc:
+        raise errors.ValidationFailed(f"wakeup rules: {exc}") from exc
+
+
+# --- consent ---------------------------------------------------------------------------------
+def record_consent(user_id: str, openid: str, answers: dict[str, str], *, now: datetime) -> dict[str, int]:
+    """``wx.requestSubscribeMessage``'s result: each 'accept' is one more send of that template."""
+    credits = {}
+    for template_id, answer in answers.items():
+        actions = [Consent.last_answer.set(answer), Consent.openid.set(openid), Consent.updated_at.set(now)]
+        if answer == "accept":
+            actions.append(Consent.credits.add(1))
+        elif answer == "ban":  # the user turned the template off: nothing may be sent any more
+            actions.append(Consent.credits.set(0))
+        item = Consent(user_id, template_id)
+        item.update(actions=actions)
+        credits[template_id] = int(item.credits or 0)
+    return credits
+
+
+def credits_of(user_id: str) -> dict[str, int]:
+    return {c.template_id: int(c.credits) for c in Consent.query(user_id)}
+
+
+# --- the journeys ----------------------------------------------------------------------------
+def run_inactive(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+    """Users whose last active day is N days ago, for each step N (with a catch-up window)."""
+    book = wakeup_rules()
+
+    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+        for step in book.inactive:
+            for day in _days(now, step.wait, book):
+                for item in Activity.by_last_active.query(day):
+                    yield item.user_id, step, day, item.last_category
+
+    return _run("inactive", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+
+
+def run_cart(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+    """Carts left alone: the index holds a cart only until an order or an emptied cart removes it."""
+    book = wakeup_rules()
+
+    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+        hour = now - timedelta(days=book.catch_up_days)
+        while hour <= now:
+            for item in Activity.by_cart_due.query(hour_bucket(hour)):
+                yield item.user_id, book.cart, hour_bucket(hour), None
+            hour += timedelta(hours=1)
+
+    return _run("cart", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+
+
+def run_post_purchase(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+    """Day 3 review reminder, day 7 repurchase coupon, day 14 invitation, after the last order."""
+    book = wakeup_rules()
+
+    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+        for step in book.post_purchase:
+            for day in _days(now, step.wait, book):
+                for item in Activity.by_last_order.query(day):
+                    yield item.user_id, step, day, None
+
+    return _run("post_purchase", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+
+
+def run_habit(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+    """The daily check-in reminder, to those who opted in and have not checked in today."""
+    book, today = wakeup_rules(), china_day(now).isoformat()
+
+    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+        for shard in range(REMINDER_SHARDS):
+            for item in CheckinStatus.reminders.query(str(shard)):
+                if item.last_day != today:
+                    yield item.user_id, book.habit, today, None
+
+    return _run("habit", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+
+
+def _days(now: datetime, wait: int, book: rules.WakeupRules) -> list[str]:
+    today = china_day(now)
+    return [(today - timedelta(days=wait + back)).isoformat() for back in range(book.catch_up_days + 1)]
+
+
+def _run(journey: str, candidates: Iterator[tuple[str, rules.Step, str, str | None]], book: rules.WakeupRules,
+         *, wechat: WeChat, now: datetime, stop_at: float | None) -> Report:
+    report = Report()
+    try:
+        for user_id, step, anchor, category in candidates:
+            report.candidates += 1
+            if stop_at is not None and time.monotonic() > stop_at:
+                raise _Stop("time")
+            decision = _decide(user_id, journey, step, anchor, category, book, wechat=wechat, now=now)
+            report.decisions[decision] += 1
+    except _Stop as stop:
+        report.stopped = stop.why
+    log.info("wake-up %s", journey, extra={"journey": journey, **report.as_dict()})
+    return report
+
+
+# --- one decision ----------------------------------------------------------------------------
+def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category: str | None,
+            book: rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str:
+    key = f"{journey}:{step.key}:{anchor}"
+    if rules.in_holdout(user_id, journey, book.holdout_percent):
+        return _final(user_id, key, journey, step, "holdout", None, now)
+    if rules.quiet(now, book):
+        raise _Stop("quiet_hours")  # deferred, not dropped: the catch-up window covers it
+    try:
+        consent = Consent.get(user_id, step.template)
+    except DoesNotExist:
+        consent = None
+    if consent is None or int(consent.credits) <= 0:
+        return _final(user_id, key, journey, step, "skipped", "no_consent", now)
+
+    def claim(tx: Transaction) -> None:
+        tx.save("send", Send(user_id, key, journey=journey, step=step.key, state="sending", template_id=step.template,
+                             at=now, journey_day=f"{journey}#{china_day(now).isoformat()}"),
+                condition=Send.key.does_not_exist() | (Send.state == "retry")
+                | ((Send.state == "sending") & (Send.at < now - IN_FLIGHT)))
+        tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.add(-1)],
+                  condition=Consent.credits > 0)
+        if step.marketing:
+            tx.update("cap", ContactCap(user_id), actions=[ContactCap.last_marketing_at.set(now)],
+                      condition=ContactCap.user_id.does_not_exist()
+                      | (ContactCap.last_marketing_at <= now - timedelta(days=book.cap_days)))
+
+    try:
+        run(claim)
+    except Cancelled as exc:
+        if "send" in exc.failed:
+            return "already_decided"
+        if "consent" in exc.failed:
+            return _final(user_id, key, journey, step, "skipped", "no_consent", now)
+        if "cap" in exc.failed:
+            return _final(user_id, key, journey, step, "skipped", "frequency_cap", now)
+        raise
+
+    coupon = _coupon(user_id, step, category, book, key, now)
+    data = {"thing1": step.text, "thing2": (coupon.name if coupon else "点击查看详情")[:20]}
+    delivery = wechat.send_subscribe(consent.openid, step.template, data, step.page)
+    if delivery.outcome == SENT:
+        Send(user_id, key).update(actions=[Send.state.set("sent"), Send.coupon_id.set(coupon.coupon_id if coupon else None),
+                                           Send.attempts.add(1)])
+        return "sent"
+    if delivery.outcome == NO_CONSENT:
+        def spent(tx: Transaction) -> None:
+            tx.update("send", Send(user_id, key), actions=[Send.state.set("skipped"), Send.reason.set("no_consent")])
+            tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.set(0)])
+        run(spent)
+        return "skipped"
+    final = delivery.outcome == REFUSED
+    _give_back(user_id, key, step, book, now, state="failed" if final else "retry",
+               reason=f"wechat_{delivery.errcode}" if delivery.errcode is not None else "wechat_unreachable")
+    if delivery.outcome == STOP:
+        raise _Stop("rate_limited")
+    return "failed" if final else "retry"
+
+
+def _give_back(user_id: str, key: str, step: rules.Step, book: rules.WakeupRules, now: datetime, *,
+               state: str, reason: str) -> None:
+    """The message did not go: the credit is unused and the cap not taken."""
+
+    def build(tx: Transaction) -> None:
+        tx.update("send", Send(user_id, key), actions=[Send.state.set(state), Send.reason.set(reason),
+                                                        Send.attempts.add(1)])
+        tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.add(1)])
+        if step.marketing:
+            tx.update("cap", ContactCap(user_id),
+                      actions=[ContactCap.last_marketing_at.set(now - timedelta(days=book.cap_days, seconds=1))])
+
+    run(build)
+
+
+def _coupon(user_id: str, step: rules.Step, category: str | None, book: rules.WakeupRules, key: str,
+            now: datetime) -> coupons.Coupon | None:
+    template = rules.coupon_for(step, category, book)
+    if template is None:
+        return None
+    try:
+        return coupons.grant(user_id, template, reason="wakeup", ref=key, now=now)
+    except UNGRANTABLE as exc:
+        log.warning("wake-up coupon %s not granted: %s", template, exc.code)
+        return None
+
+
+def _final(user_id: str, key: str, journey: str, step: rules.Step, state: str, reason: str | None,
+           now: datetime) -> str:
+    """Record a decision that sends nothing, once (a re-run finds it and moves on)."""
+    try:
+        Send(user_id, key, journey=journey, step=step.key, state=state, reason=reason, template_id=step.template,
+             at=now, journey_day=f"{journey}#{china_day(now).isoformat()}").save(
+            condition=Send.key.does_not_exist() | (Send.state == "retry"))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return "already_decided"
+    return state
+
+
+def decisions(journey: str, day: date) -> list[Send]:
+    return list(Send.by_journey_day.query(f"{journey}#{day.isoformat()}"))
+
+
+def forget(user_id: str) -> None:
+    for model in (Consent, Send):
+        with model.batch_write() as batch:
+            for item in model.query(user_id):
+                batch.delete(item)
+    ContactCap(user_id).delete()

@@ -1,0 +1,139 @@
+"""Wake-ups: consent, holdouts, the contact cap, quiet hours, once per step, WeChat failures."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.config import china_day
+from chalicelib.events.models import Activity
+from chalicelib.wakeup import rules, service as wakeup
+from chalicelib.wakeup.models import ContactCap, Send
+from chalicelib.wechat import get_wechat
+
+TEN_AM = datetime(2030, 3, 15, 2, tzinfo=timezone.utc)  # 10:00 in China; a day nobody else uses
+
+
+def person(sandbox, *, idle_days: int, credits: int = 1, category: str | None = None, now=TEN_AM) -> str:
+    """A user last active ``idle_days`` ago (China days), with consent credits at us and at WeChat."""
+    name = "w" + uuid.uuid4().hex[:10]
+    user_id = "u-" + name
+    wx = sandbox.user(name)
+    last = (china_day(now) - timedelta(days=idle_days)).isoformat()
+    Activity(user_id, first_seen_day="2029-01-01", last_active_day=last, active_day_set={last},
+             last_category=category).save()
+    if credits:
+        wakeup.record_consent(user_id, wx.openid, {"tpl_benefit_arrived": "accept"}, now=now)
+        for _ in range(credits - 1):
+            wakeup.record_consent(user_id, wx.openid, {"tpl_benefit_arrived": "accept"}, now=now)
+        sandbox.consent[(wx.openid, "tpl_benefit_arrived")] += credits
+    return user_id
+
+
+def reachable(sandbox, **kwargs) -> str:
+    """A user outside the holdout (10% are held out, by a hash of their id)."""
+    while True:
+        user = person(sandbox, **kwargs)
+        if not held_out(user):
+            return user
+
+
+def held_out(user_id: str) -> bool:
+    return rules.in_holdout(user_id, "inactive", rules.WakeupRules().holdout_percent)
+
+
+def sent_to(sandbox, user_id: str) -> int:
+    return sum(1 for m in sandbox.messages if m["user"] == user_id.removeprefix("u-"))
+
+
+@pytest.fixture
+def now():
+    """A fresh China day per test, so the day buckets hold only this test's users."""
+    return TEN_AM + timedelta(days=uuid.uuid4().int % 3000)
+
+
+def test_an_inactive_user_gets_one_message_with_a_coupon_from_their_history(dynamodb, sandbox, now):
+    users = [person(sandbox, idle_days=3, category="tea", now=now) for _ in range(12)]
+    reached = [u for u in users if not held_out(u)]
+
+    first = wakeup.run_inactive(wechat=get_wechat(), now=now)
+    again = wakeup.run_inactive(wechat=get_wechat(), now=now + timedelta(hours=1))
+
+    assert first.decisions["sent"] == len(reached) and first.decisions["holdout"] == len(users) - len(reached)
+    assert again.decisions["sent"] == 0
+    assert all(sent_to(sandbox, u) == 1 for u in reached) and all(sent_to(sandbox, u) == 0 for u in users if held_out(u))
+    message = next(m for m in sandbox.messages if m["user"] == reached[0].removeprefix("u-"))
+    assert message["data"]["thing2"]["value"] == "茶友回归 满99减20" and message["miniprogram_state"] == "developer"
+
+
+def test_no_credit_no_message_and_the_decision_is_recorded(dynamodb, sandbox, now):
+    user = reachable(sandbox, idle_days=3, credits=0, now=now)
+
+    report = wakeup.run_inactive(wechat=get_wechat(), now=now)
+
+    assert report.decisions["skipped"] >= 1 and sent_to(sandbox, user) == 0
+    assert Send.get(user, f"inactive:d3:{(china_day(now) - timedelta(days=3)).isoformat()}").reason == "no_consent"
+
+
+def test_the_contact_cap_allows_one_marketing_message_in_three_days(dynamodb, sandbox, now):
+    user = reachable(sandbox, idle_days=3, credits=2, now=now)
+    ContactCap(user, last_marketing_at=now - timedelta(days=2)).save()  # a message two days ago
+
+    wakeup.run_inactive(wechat=get_wechat(), now=now)
+
+    assert sent_to(sandbox, user) == 0
+    assert Send.get(user, f"inactive:d3:{(china_day(now) - timedelta(days=3)).isoformat()}").reason == "frequency_cap"
+    assert wakeup.credits_of(user)["tpl_benefit_arrived"] == 2  # nothing spent
+
+
+def test_nothing_is_sent_in_quiet_hours(dynamodb, sandbox, now):
+    person(sandbox, idle_days=3, now=now)
+    night = now.replace(hour=15)  # 23:00 in China
+
+    report = wakeup.run_inactive(wechat=get_wechat(), now=night)
+
+    assert report.stopped == "quiet_hours" and report.decisions["sent"] == 0
+
+
+def test_a_withdrawn_consent_at_wechat_zeroes_the_credits(dynamodb, sandbox, now):
+    user = reachable(sandbox, idle_days=3, credits=3, now=now)
+    sandbox.consent[(sandbox.user(user.removeprefix("u-")).openid, "tpl_benefit_arrived")] = 0
+
+    wakeup.run_inactive(wechat=get_wechat(), now=now)
+
+    assert wakeup.credits_of(user)["tpl_benefit_arrived"] == 0
+
+
+def test_a_run_reads_only_the_users_who_are_due(dynamodb, sandbox, now):
+    due = [person(sandbox, idle_days=3, now=now) for _ in range(5)]
+    for idle in (0, 1, 2, 6, 10, 20, 29):  # not due for any step (3-5, 7-9, 30-32 days with catch-up)
+        person(sandbox, idle_days=idle, now=now)
+
+    report = wakeup.run_inactive(wechat=get_wechat(), now=now)
+
+    assert report.candidates == len(due)
+
+
+def test_with_a_third_of_sends_failing_and_a_run_killed_halfway_each_due_user_gets_one(dynamodb, sandbox, now,
+                                                                                       monkeypatch):
+    users = [person(sandbox, idle_days=3, now=now) for _ in range(30)]
+    sandbox.rng.seed(11)
+    sandbox.busy_rate = 0.3
+    real = wakeup._decide
+    calls = {"n": 0}
+
+    def killed_halfway(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 15:
+            raise SystemExit("the Lambda was killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wakeup, "_decide", killed_halfway)
+    with pytest.raises(SystemExit):
+        wakeup.run_inactive(wechat=get_wechat(), now=now)
+    monkeypatch.setattr(wakeup, "_decide", real)
+    for hour in range(1, 8):  # later runs pick up the failures and the rest
+        wakeup.run_inactive(wechat=get_wechat(), now=now + timedelta(hours=hour))
+
+    assert all(sent_to(sandbox, u) == (0 if held_out(u) else 1) for u in users)
