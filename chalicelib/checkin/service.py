@@ -21,7 +21,7 @@ from chalicelib.config import china_day
 from chalicelib.coupons import service as coupons
 from chalicelib.coupons.models import Coupon
 from chalicelib.members import service as members
-from chalicelib.store.transactions import Cancelled, Transaction, run
+from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
 from pynamodb.exceptions import DoesNotExist
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired,
                errors.CouponLimitReached)
 NORMAL, MAKEUP = "normal", "makeup"
 CARD, POINTS = "card", "points"
-ATTEMPTS = 4  # optimistic retries when a check-in and a make-up race on the status item
+ATTEMPTS = 6  # optimistic retries when a check-in and a make-up race on the status item
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def parse_rules(body: dict) -> rules.CheckinRules:
 def check_in(user_id: str, *, now: datetime) -> Result:
     """Today's check-in: two round trips with its reward (coupon templates are cached)."""
     today, book = china_day(now), checkin_rules()
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         status = _status(user_id)
         last = _day(status.last_day) if status else None
         if last == today:
@@ -113,6 +113,7 @@ def check_in(user_id: str, *, now: datetime) -> Result:
             if "day" in exc.failed:
                 return _answer_again(user_id, today, _status(user_id))
             if exc.failed & {"status"}:
+                backoff(attempt)
                 continue
             raise
         return Result(today, NORMAL, streak, streak, rules.cycle_day(streak, book), points, cards,
@@ -125,7 +126,7 @@ def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
     """Fill a missed day in the window, paid with a make-up card or points; repairs the streak
     as if the day had been checked in, and pays that day's reward once."""
     today, book = china_day(now), checkin_rules()
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         status = _status(user_id)
         known = {_day(d.day): d for d in _days(user_id, day - timedelta(days=1), today)}
         if day in known:
@@ -170,7 +171,8 @@ def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
             if "day" in exc.failed:
                 raise errors.CheckinAlreadyDone() from exc
             if exc.failed and all(n == "status" or n.startswith(("day:", "bucket:")) for n in exc.failed):
-                continue  # raced with another check-in, make-up or spend: read again
+                backoff(attempt)  # raced with another check-in, make-up or spend: read again
+                continue
             raise
         current = _streak_after(status, changed, day, today)
         return Result(day, MAKEUP, current, changed[day], rules.cycle_day(changed[day], book), points, cards,

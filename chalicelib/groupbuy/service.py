@@ -23,14 +23,14 @@ from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.members import service as members
 from chalicelib.outbox import service as outbox
 from chalicelib.shop.service import SHOP_ID
-from chalicelib.store.transactions import Cancelled, Transaction, run
+from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
 
 log = logging.getLogger(__name__)
 
 OPEN, SUCCEEDED, FAILED = "open", "succeeded", "failed"
 RESERVED, PAID, EXPIRED, REFUNDED = "reserved", "paid", "expired", "refunded"
 LEADER, MEMBER = "leader", "member"
-PAY_ATTEMPTS = 5
+PAY_ATTEMPTS = 8
 JOB = "groupbuy-close"
 FIRST_LOOK_BACK = timedelta(hours=48)  # where a job with no checkpoint starts reading
 UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
@@ -206,7 +206,7 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
     group_id, _, user_id = ref.partition(".")
     if not group_id or not user_id:
         raise errors.NotFound("No such reservation.")
-    for _ in range(PAY_ATTEMPTS):
+    for attempt in range(PAY_ATTEMPTS):
         g = group(group_id)
         try:
             seat = GroupMember.get(group_id, user_id, consistent_read=True)
@@ -240,7 +240,7 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
         except Cancelled as exc:
             if exc.failed - {"member", "group"}:
                 raise
-            # Another payment, an expiry or the close got there first: look again.
+            backoff(attempt)  # another payment, an expiry or the close got there first: look again
     raise errors.StorageUnavailable(retry_after=1)
 
 

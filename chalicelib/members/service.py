@@ -10,10 +10,10 @@ from chalicelib import errors, rulebook
 from chalicelib.config import china_day
 from chalicelib.members import rules, store
 from chalicelib.members.models import LedgerEntry
-from chalicelib.store.transactions import Cancelled, Transaction, run
+from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
 
 RULES_NAME = "membership"
-OPTIMISTIC_ATTEMPTS = 5
+OPTIMISTIC_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def spend(user_id: str, points: int, reason: str, ref: str, *, now: datetime) ->
 def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> OrderRewards:
     """A paid order: growth value, points at the tier's multiplier, and the tier that follows."""
     book = membership_rules()
-    for _ in range(OPTIMISTIC_ATTEMPTS):
+    for attempt in range(OPTIMISTIC_ATTEMPTS):
         member = store.member(user_id)
         old = int(member.growth) if member else 0
         held = rules.tier_for(old, book)
@@ -180,6 +180,7 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
                 return OrderRewards(0, 0, held.code, False, applied=False)
             if exc.failed != {"member"}:
                 raise
+            backoff(attempt)  # another order of the same user moved the growth: read again
     raise errors.StorageUnavailable(retry_after=1)
 
 
@@ -187,7 +188,7 @@ def record_refund(user_id: str, order_id: str, amount: int, *, now: datetime) ->
     """A refunded order takes back its growth value (never below zero; the tier stays until
     the merchant's own review). Once per order; False when recorded before."""
     book = membership_rules()
-    for _ in range(OPTIMISTIC_ATTEMPTS):
+    for attempt in range(OPTIMISTIC_ATTEMPTS):
         member = store.member(user_id)
         old = int(member.growth) if member else 0
         back = min(old, rules.growth_for_order(amount, book))
@@ -206,6 +207,7 @@ def record_refund(user_id: str, order_id: str, amount: int, *, now: datetime) ->
                 return False
             if exc.failed != {"member"}:
                 raise
+            backoff(attempt)
     raise errors.StorageUnavailable(retry_after=1)
 
 

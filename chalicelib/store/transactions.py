@@ -106,8 +106,13 @@ def run(build: Callable[[Transaction], T], attempts: int = 6) -> T:
                 raise
             if attempt == attempts - 1:
                 raise errors.StorageUnavailable(retry_after=1) from exc
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+            backoff(attempt)
     raise AssertionError("attempts must be at least 1")
+
+
+def backoff(attempt: int) -> None:
+    """A short, jittered pause before trying a contended write again (20 ms, 40 ms, ...)."""
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -89,6 +89,10 @@ def test_orders_grow_the_member_through_the_tiers_once_per_order(dynamodb):
 def test_racing_orders_all_count(dynamodb):
     user, now = uid(), config.utcnow()
 
-    race(8, lambda i: members.record_order(user, f"o{i}", 10_000, now=now))
+    results = race(8, lambda i: members.record_order(user, f"o{i}", 10_000, now=now))
+    # Under heavy contention a call may answer 503 (nothing written); the order system retries.
+    for i, result in enumerate(results):
+        if isinstance(result, errors.StorageUnavailable):
+            members.record_order(user, f"o{i}", 10_000, now=now)
 
     assert members.summary(user, now=now).growth == 800
