@@ -24,7 +24,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.store.base import meta
@@ -47,7 +47,7 @@ class ByLastActive(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_last_active"
         # What a wake-up personalises with comes along: no read per candidate.
-        projection = IncludeProjection(["last_category", "spend"])
+        projection = IncludeProjection(["last_category", "spend", "openid"])
 
     last_active_day = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
@@ -56,7 +56,7 @@ class ByLastActive(GlobalSecondaryIndex):
 class ByCartDue(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_cart_due"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["openid"])
 
     cart_due = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
@@ -65,7 +65,7 @@ class ByCartDue(GlobalSecondaryIndex):
 class ByLastOrder(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_last_order"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["openid"])
 
     last_order_day = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
@@ -87,6 +87,7 @@ class Activity(Model):
     refunded = NumberAttribute(default=0)  # fen
     last_order_day = UnicodeAttribute(null=True)
     last_order_id = UnicodeAttribute(null=True)
+    openid = UnicodeAttribute(null=True)  # set with the first consent: where a wake-up goes, unread
     by_last_active = ByLastActive()
     by_cart_due = ByCartDue()
     by_last_order = ByLastOrder()

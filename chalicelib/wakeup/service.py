@@ -48,6 +48,9 @@ class Report:
         return {"candidates": self.candidates, "decisions": dict(self.decisions), "stopped": self.stopped}
 
 
+Candidate = tuple[str, rules.Step, str, "str | None", "str | None"]  # user, step, anchor, category, openid
+
+
 class _Stop(Exception):
     def __init__(self, why: str) -> None:
         self.why = why
@@ -78,6 +81,11 @@ def record_consent(user_id: str, openid: str, answers: dict[str, str], *, now: d
         item = Consent(user_id, template_id)
         item.update(actions=actions)
         credits[template_id] = int(item.credits or 0)
+    # The wake-up indexes carry the openid, so a run sends without reading anything per user.
+    today = china_day(now).isoformat()
+    Activity(user_id).update(actions=[Activity.openid.set(openid),
+                                      Activity.first_seen_day.set(Activity.first_seen_day | today),
+                                      Activity.last_active_day.set(Activity.last_active_day | today)])
     return credits
 
 
@@ -90,11 +98,11 @@ def run_inactive(*, wechat: WeChat, now: datetime, stop_at: float | None = None)
     """Users whose last active day is N days ago, for each step N (with a catch-up window)."""
     book = wakeup_rules()
 
-    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+    def candidates() -> Iterator[Candidate]:
         for step in book.inactive:
             for day in _days(now, step.wait, book):
                 for item in Activity.by_last_active.query(day):
-                    yield item.user_id, step, day, item.last_category
+                    yield item.user_id, step, day, item.last_category, item.openid
 
     return _run("inactive", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
 
@@ -103,11 +111,11 @@ def run_cart(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> 
     """Carts left alone: the index holds a cart only until an order or an emptied cart removes it."""
     book = wakeup_rules()
 
-    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+    def candidates() -> Iterator[Candidate]:
         hour = now - timedelta(days=book.catch_up_days)
         while hour <= now:
             for item in Activity.by_cart_due.query(hour_bucket(hour)):
-                yield item.user_id, book.cart, hour_bucket(hour), None
+                yield item.user_id, book.cart, hour_bucket(hour), None, item.openid
             hour += timedelta(hours=1)
 
     return _run("cart", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
@@ -117,11 +125,11 @@ def run_post_purchase(*, wechat: WeChat, now: datetime, stop_at: float | None = 
     """Day 3 review reminder, day 7 repurchase coupon, day 14 invitation, after the last order."""
     book = wakeup_rules()
 
-    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+    def candidates() -> Iterator[Candidate]:
         for step in book.post_purchase:
             for day in _days(now, step.wait, book):
                 for item in Activity.by_last_order.query(day):
-                    yield item.user_id, step, day, None
+                    yield item.user_id, step, day, None, item.openid
 
     return _run("post_purchase", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
 
@@ -130,11 +138,11 @@ def run_habit(*, wechat: WeChat, now: datetime, stop_at: float | None = None) ->
     """The daily check-in reminder, to those who opted in and have not checked in today."""
     book, today = wakeup_rules(), china_day(now).isoformat()
 
-    def candidates() -> Iterator[tuple[str, rules.Step, str, str | None]]:
+    def candidates() -> Iterator[Candidate]:
         for shard in range(REMINDER_SHARDS):
             for item in CheckinStatus.reminders.query(str(shard)):
                 if item.last_day != today:
-                    yield item.user_id, book.habit, today, None
+                    yield item.user_id, book.habit, today, None, None
 
     return _run("habit", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
 
@@ -144,15 +152,15 @@ def _days(now: datetime, wait: int, book: rules.WakeupRules) -> list[str]:
     return [(today - timedelta(days=wait + back)).isoformat() for back in range(book.catch_up_days + 1)]
 
 
-def _run(journey: str, candidates: Iterator[tuple[str, rules.Step, str, str | None]], book: rules.WakeupRules,
+def _run(journey: str, candidates: Iterator[Candidate], book: rules.WakeupRules,
          *, wechat: WeChat, now: datetime, stop_at: float | None) -> Report:
     report = Report()
     try:
-        for user_id, step, anchor, category in candidates:
+        for user_id, step, anchor, category, openid in candidates:
             report.candidates += 1
             if stop_at is not None and time.monotonic() > stop_at:
                 raise _Stop("time")
-            decision = _decide(user_id, journey, step, anchor, category, book, wechat=wechat, now=now)
+            decision = _decide(user_id, journey, step, anchor, category, openid, book, wechat=wechat, now=now)
             report.decisions[decision] += 1
     except _Stop as stop:
         report.stopped = stop.why
@@ -161,19 +169,18 @@ def _run(journey: str, candidates: Iterator[tuple[str, rules.Step, str, str | No
 
 
 # --- one decision ----------------------------------------------------------------------------
-def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category: str | None,
+def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category: str | None, openid: str | None,
             book: rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str:
     key = f"{journey}:{step.key}:{anchor}"
     if rules.in_holdout(user_id, journey, book.holdout_percent):
         return _final(user_id, key, journey, step, "holdout", None, now)
     if rules.quiet(now, book):
         raise _Stop("quiet_hours")  # deferred, not dropped: the catch-up window covers it
-    try:
-        consent = Consent.get(user_id, step.template)
-    except DoesNotExist:
-        consent = None
-    if consent is None or int(consent.credits) <= 0:
-        return _final(user_id, key, journey, step, "skipped", "no_consent", now)
+    if openid is None:  # candidates from an index that does not carry it
+        try:
+            openid = Consent.get(user_id, step.template).openid
+        except DoesNotExist:
+            return _final(user_id, key, journey, step, "skipped", "no_consent", now)
 
     def claim(tx: Transaction) -> None:
         tx.save("send", Send(user_id, key, journey=journey, step=step.key, state="sending", template_id=step.template,
@@ -200,7 +207,7 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
 
     coupon = _coupon(user_id, step, category, book, key, now)
     data = {"thing1": step.text, "thing2": (coupon.name if coupon else "点击查看详情")[:20]}
-    delivery = wechat.send_subscribe(consent.openid, step.template, data, step.page)
+    delivery = wechat.send_subscribe(openid, step.template, data, step.page)
     if delivery.outcome == SENT:
         Send(user_id, key).update(actions=[Send.state.set("sent"), Send.coupon_id.set(coupon.coupon_id if coupon else None),
                                            Send.attempts.add(1)])

@@ -9,7 +9,7 @@ import pytest
 from chalicelib.config import china_day
 from chalicelib.events.models import Activity
 from chalicelib.wakeup import rules, service as wakeup
-from chalicelib.wakeup.models import ContactCap, Send
+from chalicelib.wakeup.models import Consent, ContactCap, Send
 from chalicelib.wechat import get_wechat
 
 TEN_AM = datetime(2030, 3, 15, 2, tzinfo=timezone.utc)  # 10:00 in China; a day nobody else uses
@@ -22,12 +22,12 @@ def person(sandbox, *, idle_days: int, credits: int = 1, category: str | None = 
     wx = sandbox.user(name)
     last = (china_day(now) - timedelta(days=idle_days)).isoformat()
     Activity(user_id, first_seen_day="2029-01-01", last_active_day=last, active_day_set={last},
-             last_category=category).save()
-    if credits:
-        wakeup.record_consent(user_id, wx.openid, {"tpl_benefit_arrived": "accept"}, now=now)
-        for _ in range(credits - 1):
-            wakeup.record_consent(user_id, wx.openid, {"tpl_benefit_arrived": "accept"}, now=now)
-        sandbox.consent[(wx.openid, "tpl_benefit_arrived")] += credits
+             last_category=category, openid=wx.openid).save()
+    for _ in range(credits):
+        Consent(user_id, "tpl_benefit_arrived").update(actions=[
+            Consent.credits.add(1), Consent.last_answer.set("accept"), Consent.openid.set(wx.openid),
+            Consent.updated_at.set(now)])
+        sandbox.consent[(wx.openid, "tpl_benefit_arrived")] += 1
     return user_id
 
 
