@@ -13,7 +13,7 @@ import uuid
 BUDGET = {
     "returning login": 2,
     "first login": 2,
-    "phone by code": 2,
+    "phone by code": 2,  # the bind with its receipt, and the referral stage (inviter rewards)
     "shop": 2,
     "coupon claim": 2,
     "best coupon for cart": 2,

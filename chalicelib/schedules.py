@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
 from datetime import datetime
+
+import msgspec
 
 from chalicelib import config
 from chalicelib.groupbuy import service as groupbuy
@@ -25,6 +26,6 @@ JOBS: dict[str, Callable[[datetime], object]] = {
 def run(name: str, now: datetime | None = None) -> dict:
     """Run one job now; its report is logged and returned."""
     report = JOBS[name](now or config.utcnow())
-    summary = asdict(report) if is_dataclass(report) else dict(report)  # type: ignore[call-overload]
+    summary = msgspec.structs.asdict(report) if isinstance(report, msgspec.Struct) else dict(report)  # type: ignore[call-overload]
     log.info("job %s done", name, extra={"job": name, **summary})
     return summary

@@ -9,17 +9,24 @@ from pynamodb.models import Model
 
 from chalicelib.auth.models import Receipt, User
 from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
-from chalicelib.referral.models import DeviceAccount, InviteCode, Referral, ReferralDay, ReferralStats
-from chalicelib.events.models import Activity as UserActivity, Event
-from chalicelib.wakeup.models import Consent, ContactCap, Send
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
+from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
+from chalicelib.events.models import Activity as UserActivity
+from chalicelib.events.models import Event
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.jobs import JobCursor
-from chalicelib.outbox.models import OutboxEvent
-from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
+from chalicelib.outbox.models import OutboxEvent
+from chalicelib.referral.models import (
+    DeviceAccount,
+    InviteCode,
+    Referral,
+    ReferralDay,
+    ReferralStats,
+)
 from chalicelib.rulebook import Rule
 from chalicelib.shop.models import Product, Shop
+from chalicelib.wakeup.models import Consent, ContactCap, Send
 from chalicelib.wechat import AccessToken
 
 MODELS: tuple[type[Model], ...] = (

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
@@ -40,15 +40,13 @@ TOKEN_ERRORS = (40001, 40014, 42001)
 CONNECT_TIMEOUT, READ_TIMEOUT = 2, 5
 
 
-@dataclass(frozen=True)
-class WxSession:
+class WxSession(msgspec.Struct, frozen=True):
     openid: str
     session_key: str
     unionid: str | None
 
 
-@dataclass(frozen=True)
-class Phone:
+class Phone(msgspec.Struct, frozen=True):
     number: str  # with country code when not +86, as WeChat gives it
     pure_number: str
     country_code: str
@@ -115,8 +113,7 @@ class AccessTokenStore:
 SENT, NO_CONSENT, RETRY, STOP, REFUSED = "sent", "no_consent", "retry", "stop", "refused"
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(msgspec.Struct, frozen=True):
     """What became of one subscribe message."""
 
     outcome: str  # sent | no_consent | retry (busy, timeout) | stop (rate limited) | refused (for good)

@@ -11,7 +11,8 @@ from chalicelib import errors
 from chalicelib.api.http import Call, route
 from chalicelib.auth import service as auth
 from chalicelib.auth.levels import ANONYMOUS, SESSION
-from chalicelib.events import rules, service as events
+from chalicelib.events import rules
+from chalicelib.events import service as events
 from chalicelib.wakeup import service as wakeup
 
 bp = Blueprint(__name__)

@@ -11,7 +11,6 @@ import functools
 import hmac
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,13 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib import config, errors
 from chalicelib.auth import tokens
-from chalicelib.auth.levels import ANONYMOUS, MERCHANT_LEVELS, OPERATOR, USER_LEVELS, satisfies
+from chalicelib.auth.levels import (
+    ANONYMOUS,
+    MERCHANT_LEVELS,
+    OPERATOR,
+    USER_LEVELS,
+    satisfies,
+)
 from chalicelib.store.transactions import is_transient
 
 log = logging.getLogger(__name__)
@@ -30,8 +35,7 @@ MAX_PATH_PARAM = 128
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(msgspec.Struct, frozen=True):
     """What a view gets: the parsed body, the caller, path parameters and the time."""
 
     request: Request

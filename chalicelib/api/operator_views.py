@@ -11,15 +11,15 @@ from chalicelib import errors, rulebook, schedules
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
+from chalicelib.bargain import service as bargain
 from chalicelib.checkin import service as checkin
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
+from chalicelib.events import service as events
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members
 from chalicelib.referral import service as referral
-from chalicelib.events import service as events
 from chalicelib.wakeup import service as wakeup
-from chalicelib.bargain import service as bargain
 
 bp = Blueprint(__name__)
 

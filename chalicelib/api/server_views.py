@@ -11,10 +11,10 @@ from chalicelib import errors
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Fen, Id, Qty
 from chalicelib.auth.levels import SERVER
-from chalicelib.coupons import rules
-from chalicelib.coupons import service as coupons
 from chalicelib.bargain import service as bargain
 from chalicelib.config import iso
+from chalicelib.coupons import rules
+from chalicelib.coupons import service as coupons
 from chalicelib.events import service as events
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.members import service as members

@@ -1,8 +1,6 @@
 """Anonymous browsing: nothing here asks who the visitor is."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from chalice import Blueprint
 
 from chalicelib import errors
@@ -33,6 +31,4 @@ def product(call: Call) -> dict:
 
 
 def _goods(g: service.Goods) -> dict:
-    d = asdict(g)
-    d["productId"] = d.pop("product_id")
-    return d
+    return {"productId": g.product_id, "name": g.name, "category": g.category, "price": g.price, "image": g.image}

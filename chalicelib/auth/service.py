@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from chalicelib import config, errors
 from chalicelib.auth import store, tokens
@@ -14,8 +15,7 @@ from chalicelib.referral import service as referral
 from chalicelib.wechat import WeChat
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(msgspec.Struct, frozen=True):
     """What a login or a phone authorisation answers: a fresh token and who it is for."""
 
     token: str
@@ -25,8 +25,7 @@ class Session:
     is_new: bool
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(msgspec.Struct, frozen=True):
     user_id: str
     level: str
     phone: str | None  # masked: 138****8000
@@ -40,8 +39,7 @@ def user_id_for(appid: str, openid: str) -> str:
     return "u" + base64.b32encode(digest).decode().lower()[:24]
 
 
-@dataclass(frozen=True)
-class Invite:
+class Invite(msgspec.Struct, frozen=True):
     """What a share link or 小程序码 scene carried to a first login."""
 
     code: str

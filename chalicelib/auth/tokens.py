@@ -1,9 +1,10 @@
 """Session tokens: HS256 JWTs carrying the user id and level, never the session_key."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
+
+import msgspec
 
 from chalicelib import errors
 from chalicelib.auth.levels import PURCHASE, SESSION
@@ -12,8 +13,7 @@ ISSUER = "huiliu"
 ALGORITHM = "HS256"
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(msgspec.Struct, frozen=True):
     user_id: str
     level: str
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib import errors
@@ -24,16 +24,14 @@ from chalicelib.store.transactions import Cancelled, Transaction, run
 ACTIVE, COMPLETE, LOCKED, PURCHASED, EXPIRED = "active", "complete", "locked", "purchased", "expired"
 
 
-@dataclass(frozen=True)
-class Helped:
+class Helped(msgspec.Struct, frozen=True):
     amount: int  # fen cut by this help
     cuts: int
     price: int  # the price now
     complete: bool
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(msgspec.Struct, frozen=True):
     bargain: Bargain
     helps: list[Help]
     state: str
@@ -202,8 +200,7 @@ def _settle(bargain_id: str, order_id: str, *, to: str | None) -> Bargain:
     return b
 
 
-@dataclass(frozen=True)
-class CampaignSpec:
+class CampaignSpec(msgspec.Struct, frozen=True):
     campaign_id: str
     name: str
     product_id: str
@@ -229,7 +226,8 @@ def create_campaign(spec: CampaignSpec) -> Campaign:
         found.append("startsAt must be before endsAt")
     if found:
         raise errors.ValidationFailed("; ".join(found) + ".")
-    c = Campaign(SHOP_ID, spec.campaign_id, **{k: v for k, v in spec.__dict__.items() if k != "campaign_id"})
+    fields = msgspec.structs.asdict(spec)
+    c = Campaign(SHOP_ID, fields.pop("campaign_id"), **fields)
     try:
         c.save(condition=Campaign.campaign_id.does_not_exist())
     except PutError as exc:

@@ -9,10 +9,10 @@ import hashlib
 import logging
 from calendar import monthrange
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import msgspec
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import errors, rulebook
 from chalicelib.checkin import rules
@@ -22,7 +22,6 @@ from chalicelib.coupons import service as coupons
 from chalicelib.coupons.models import Coupon
 from chalicelib.members import service as members
 from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
-from pynamodb.exceptions import DoesNotExist
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +34,7 @@ CARD, POINTS = "card", "points"
 ATTEMPTS = 6  # optimistic retries when a check-in and a make-up race on the status item
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(msgspec.Struct, frozen=True):
     """What a check-in or make-up paid; a retry gets the same, with ``already`` set."""
 
     day: date
@@ -52,8 +50,7 @@ class Result:
     already: bool = False
 
 
-@dataclass(frozen=True)
-class Calendar:
+class Calendar(msgspec.Struct, frozen=True):
     month: str
     days: list[tuple[date, str]]
     streak: int

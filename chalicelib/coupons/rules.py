@@ -11,8 +11,9 @@ listed products, or listed categories). A discount never exceeds that total.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 CASH, THRESHOLD, DISCOUNT, NO_THRESHOLD = "cash", "threshold", "discount", "no_threshold"
 KINDS = (CASH, THRESHOLD, DISCOUNT, NO_THRESHOLD)
@@ -21,8 +22,7 @@ SCOPES = (SCOPE_ALL, SCOPE_PRODUCTS, SCOPE_CATEGORIES)
 UNUSED, LOCKED, USED, EXPIRED = "unused", "locked", "used", "expired"
 
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(msgspec.Struct, frozen=True):
     """What a coupon gives, copied onto every issued coupon so later template edits never change it."""
 
     kind: str
@@ -34,8 +34,7 @@ class Terms:
     scope_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(msgspec.Struct, frozen=True):
     product_id: str
     category: str
     price: int  # fen, per unit
@@ -46,8 +45,7 @@ class Line:
         return self.price * self.qty
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """A coupon against a cart: how much it takes off, or why it does not apply."""
 
     discount: int

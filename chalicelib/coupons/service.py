@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from chalicelib import errors
 from chalicelib.config import iso
@@ -26,8 +27,7 @@ KEPT_AFTER_EXPIRY = timedelta(days=90)  # then TTL removes the coupon
 MAX_SHARDS = 20
 
 
-@dataclass(frozen=True)
-class TemplateSpec:
+class TemplateSpec(msgspec.Struct, frozen=True):
     """What an operator sends to create a template (validated by ``create_template``)."""
 
     template_id: str
@@ -43,22 +43,19 @@ class TemplateSpec:
     points_price: int | None = None
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(msgspec.Struct, frozen=True):
     """A coupon as its holder sees it, with its state at ``now``."""
 
     coupon: Coupon
     state: str
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     coupon: Coupon
     outcome: rules.Outcome
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(msgspec.Struct, frozen=True):
     """The best coupon for a cart, and why each other one does not apply or does less."""
 
     total: int

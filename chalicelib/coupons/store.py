@@ -14,7 +14,6 @@ from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTe
 from chalicelib.shop.service import SHOP_ID
 from chalicelib.store.transactions import Cancelled, Transaction, run
 
-
 # Shards this container has seen full, by (template, total). A shard's ``issued`` never falls
 # and its ``total`` only rises with the template's, so this stays true until ``total`` changes
 # (a new key); it spares a flash sale's late claimers a transaction per full shard.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import msgspec
@@ -18,22 +17,19 @@ KEPT = timedelta(days=90)
 CART_ABANDONED_AFTER = timedelta(hours=4)  # the cart journey's wait; see wakeup rules
 
 
-@dataclass(frozen=True)
-class Incoming:
+class Incoming(msgspec.Struct, frozen=True):
     event_id: str
     name: str
     time: datetime | None
     props: dict
 
 
-@dataclass(frozen=True)
-class Ingested:
+class Ingested(msgspec.Struct, frozen=True):
     accepted: int
     rejected: list[tuple[str, str]]  # (event id, why)
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(msgspec.Struct, frozen=True):
     segment: str
     score: float
     active_days: int

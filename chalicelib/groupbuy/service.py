@@ -11,9 +11,9 @@ import hashlib
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import errors, jobs
@@ -37,8 +37,7 @@ UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired,
                errors.CouponLimitReached)
 
 
-@dataclass(frozen=True)
-class Seat:
+class Seat(msgspec.Struct, frozen=True):
     """A user's place in a group: what open and join answer."""
 
     group: Group
@@ -49,23 +48,20 @@ class Seat:
         return order_ref(self.group.group_id, self.member.user_id)
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(msgspec.Struct, frozen=True):
     """What a shared group card shows."""
 
     group: Group
     members: list[GroupMember]
 
 
-@dataclass(frozen=True)
-class Payment:
+class Payment(msgspec.Struct, frozen=True):
     group: Group
     completed: bool  # this payment made the group succeed
     already: bool  # a retry of a payment recorded before
 
 
-@dataclass
-class CloseReport:
+class CloseReport(msgspec.Struct):
     groups_read: int = 0
     succeeded: int = 0
     virtual_filled: int = 0
@@ -402,8 +398,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
 
 
 # --- operators and deletion -----------------------------------------------------------------
-@dataclass(frozen=True)
-class ActivitySpec:
+class ActivitySpec(msgspec.Struct, frozen=True):
     activity_id: str
     name: str
     product_id: str
@@ -435,7 +430,8 @@ def create_activity(spec: ActivitySpec) -> Activity:
         found.append("payMinutes must be at least 1 and within timeLimitMinutes")
     if found:
         raise errors.ValidationFailed("; ".join(found) + ".")
-    a = Activity(SHOP_ID, spec.activity_id, **{k: v for k, v in spec.__dict__.items() if k != "activity_id"})
+    fields = msgspec.structs.asdict(spec)
+    a = Activity(SHOP_ID, fields.pop("activity_id"), **fields)
     try:
         a.save(condition=Activity.activity_id.does_not_exist())
     except PutError as exc:

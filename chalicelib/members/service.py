@@ -1,7 +1,6 @@
 """Points, growth value and tiers: what other capabilities call to reward and charge a user."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
@@ -16,23 +15,20 @@ RULES_NAME = "membership"
 OPTIMISTIC_ATTEMPTS = 8
 
 
-@dataclass(frozen=True)
-class Points:
+class Points(msgspec.Struct, frozen=True):
     balance: int
     expiring: int  # in the bucket that expires first
     expiring_at: datetime | None
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(msgspec.Struct, frozen=True):
     tier: rules.Tier
     growth: int
     next_tier: rules.Tier | None
     points: Points
 
 
-@dataclass(frozen=True)
-class OrderRewards:
+class OrderRewards(msgspec.Struct, frozen=True):
     growth: int
     points: int
     tier: str

@@ -19,7 +19,13 @@ from chalicelib.config import china_day
 from chalicelib.coupons import service as coupons
 from chalicelib.members import service as members
 from chalicelib.referral import rules
-from chalicelib.referral.models import DeviceAccount, InviteCode, Referral, ReferralDay, ReferralStats
+from chalicelib.referral.models import (
+    DeviceAccount,
+    InviteCode,
+    Referral,
+    ReferralDay,
+    ReferralStats,
+)
 from chalicelib.store.transactions import Cancelled, Transaction, run
 
 log = logging.getLogger(__name__)
@@ -126,23 +132,24 @@ def attribute(invitee_id: str, code: str, *, shared_at: datetime | None, device_
 
 def on_purchase_level(user_id: str, *, now: datetime) -> None:
     """The invitee authorised their phone: the inviter's first reward."""
-    _advance(user_id, SIGNED_UP, PURCHASE, referral_rules().inviter_on_purchase, "purchases", now)
+    _advance(user_id, SIGNED_UP, PURCHASE, "inviter_on_purchase", "purchases", now)
 
 
 def on_first_order(user_id: str, *, now: datetime) -> None:
     """The invitee's first paid order: the inviter's second reward."""
-    _advance(user_id, None, ORDERED, referral_rules().inviter_on_first_order, "first_orders", now)
+    _advance(user_id, None, ORDERED, "inviter_on_first_order", "first_orders", now)
 
 
-def _advance(invitee_id: str, from_stage: str | None, to_stage: str, reward: rules.Reward, counter: str,
+def _advance(invitee_id: str, from_stage: str | None, to_stage: str, reward_rule: str, counter: str,
              now: datetime) -> None:
     try:
         r = Referral.get(invitee_id, consistent_read=True)
     except DoesNotExist:
-        return  # not referred: the common case, one read
+        return  # not referred: the common case, one read and nothing else
     if to_stage in (r.rewarded or []) or r.stage == to_stage or (from_stage and r.stage != from_stage):
         return
     book = referral_rules()
+    reward: rules.Reward = getattr(book, reward_rule)
     flags = list(r.flags or []) or _suspicion(r, book)
     day = china_day(now).isoformat()
 

@@ -6,7 +6,12 @@ Key patterns:
 """
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.models import Model
 
 from chalicelib.store.base import meta

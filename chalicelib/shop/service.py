@@ -1,8 +1,7 @@
 """Reading the shop and its goods."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import errors
@@ -11,8 +10,7 @@ from chalicelib.shop.models import Product, Shop
 SHOP_ID = "main"
 
 
-@dataclass(frozen=True)
-class Goods:
+class Goods(msgspec.Struct, frozen=True):
     product_id: str
     name: str
     category: str
@@ -20,8 +18,7 @@ class Goods:
     image: str
 
 
-@dataclass(frozen=True)
-class Storefront:
+class Storefront(msgspec.Struct, frozen=True):
     name: str
     notice: str
     categories: list[str]

@@ -13,7 +13,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import msgspec
@@ -38,10 +37,9 @@ UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired,
                errors.CouponLimitReached)
 
 
-@dataclass
-class Report:
+class Report(msgspec.Struct):
     candidates: int = 0  # index items read: what the run costs grows with this, not with users
-    decisions: Counter = field(default_factory=Counter)
+    decisions: Counter = msgspec.field(default_factory=Counter)
     stopped: str | None = None  # why the run ended early (quiet hours, rate limited, time)
 
     def as_dict(self) -> dict:
