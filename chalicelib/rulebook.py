@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
+from chalicelib import errors
 from chalicelib.store.base import meta
+
+R = TypeVar("R", bound=msgspec.Struct)
 
 CACHE_SECONDS = 60.0
 
@@ -49,3 +53,17 @@ def put(name: str, body: dict[str, Any], *, now: datetime) -> None:
 
 def forget_cache() -> None:
     _cache.clear()
+
+
+def parse(name: str, body: dict[str, Any], kind: type[R]) -> R:
+    """An operator's JSON (camelCase) → validated rules, or ValidationFailed saying what is wrong."""
+    try:
+        return msgspec.convert(body, kind)
+    except (msgspec.ValidationError, ValueError, TypeError) as exc:
+        raise errors.ValidationFailed(f"{name} rules: {exc}") from exc
+
+
+def load(name: str, kind: type[R]) -> R:
+    """The stored rules, or ``kind``'s defaults where none are stored."""
+    body = get(name)
+    return parse(name, body, kind) if body else kind()

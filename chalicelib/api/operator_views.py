@@ -76,9 +76,7 @@ def list_templates(call: Call) -> dict:
 @route(bp, "POST", "/operator/coupon-templates", auth=OPERATOR, body=NewTemplate, status=201)
 def create_template(call: Call) -> dict:
     b: NewTemplate = call.body
-    for moment in (b.valid_from, b.valid_until):
-        if moment is not None and moment.tzinfo is None:
-            raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    _zoned(b.valid_from, b.valid_until)
     spec = coupons.TemplateSpec(
         template_id=b.template_id, name=b.name, channel=b.channel,
         terms=rules.Terms(kind=b.kind, amount=b.amount, threshold=b.threshold, rate=b.rate, cap=b.cap,
@@ -92,8 +90,7 @@ def create_template(call: Call) -> dict:
 @route(bp, "PATCH", "/operator/coupon-templates/{template_id}", auth=OPERATOR, body=TemplatePatch)
 def update_template(call: Call) -> dict:
     b: TemplatePatch = call.body
-    if b.valid_until is not None and b.valid_until.tzinfo is None:
-        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    _zoned(b.valid_until)
     t = coupons.update_template(call.path["template_id"], name=b.name, active=b.active,
                                 per_user_limit=b.per_user_limit, valid_until=b.valid_until, add_stock=b.add_stock)
     return template_json(t)
@@ -111,6 +108,12 @@ def put_rules(call: Call) -> dict:
     RULES[name](call.body)  # raises ValidationFailed saying what is wrong
     rulebook.put(name, call.body, now=call.now)
     return {"name": name, "rules": call.body, "default": False}
+
+
+def _zoned(*moments: datetime | None) -> None:
+    """Instants from operators must say their zone: a bare 2026-12-01T00:00 is eight hours vague."""
+    if any(m is not None and m.tzinfo is None for m in moments):
+        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
 
 
 def _known(name: str) -> str:
@@ -140,8 +143,7 @@ class NewActivity(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 @route(bp, "POST", "/operator/groupbuy/activities", auth=OPERATOR, body=NewActivity, status=201)
 def create_activity(call: Call) -> dict:
     b: NewActivity = call.body
-    if b.starts_at.tzinfo is None or b.ends_at.tzinfo is None:
-        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    _zoned(b.starts_at, b.ends_at)
     a = groupbuy.create_activity(groupbuy.ActivitySpec(**msgspec.structs.asdict(b)))
     return {"activityId": a.activity_id, "name": a.name}
 
@@ -165,8 +167,7 @@ class NewCampaign(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 @route(bp, "POST", "/operator/bargain/campaigns", auth=OPERATOR, body=NewCampaign, status=201)
 def create_campaign(call: Call) -> dict:
     b: NewCampaign = call.body
-    if b.starts_at.tzinfo is None or b.ends_at.tzinfo is None:
-        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+    _zoned(b.starts_at, b.ends_at)
     c = bargain.create_campaign(bargain.CampaignSpec(**msgspec.structs.asdict(b)))
     return {"campaignId": c.campaign_id, "name": c.name}
 

@@ -26,9 +26,6 @@ from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
 log = logging.getLogger(__name__)
 
 RULES_NAME = "checkin"
-# A reward coupon that cannot be issued is skipped, not a failed check-in.
-UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
-               errors.CouponLimitReached)
 NORMAL, MAKEUP = "normal", "makeup"
 CARD, POINTS = "card", "points"
 ATTEMPTS = 6  # optimistic retries when a check-in and a make-up race on the status item
@@ -66,15 +63,11 @@ class Calendar(msgspec.Struct, frozen=True):
 
 
 def checkin_rules() -> rules.CheckinRules:
-    body = rulebook.get(RULES_NAME)
-    return parse_rules(body) if body else rules.CheckinRules()
+    return rulebook.load(RULES_NAME, rules.CheckinRules)
 
 
 def parse_rules(body: dict) -> rules.CheckinRules:
-    try:
-        return msgspec.convert(body, rules.CheckinRules)
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(f"checkin rules: {exc}") from exc
+    return rulebook.parse(RULES_NAME, body, rules.CheckinRules)
 
 
 def check_in(user_id: str, *, now: datetime) -> Result:
@@ -271,14 +264,14 @@ def _commit(user_id: str, day: date, kind: str, day_streak: int, points: int, ca
     try:
         coupon = coupons.grant(user_id, coupon_templates[0], reason="checkin", ref=ref, now=now,
                                also=build_with(coupon_templates[0]))
-    except UNGRANTABLE as exc:
+    except coupons.UNGRANTABLE as exc:
         log.warning("check-in coupon %s not granted: %s", coupon_templates[0], exc.code)
         run(build_with(None))
         return None
     for extra in coupon_templates[1:]:
         try:
             coupons.grant(user_id, extra, reason="checkin-milestone", ref=ref, now=now)
-        except UNGRANTABLE as exc:
+        except coupons.UNGRANTABLE as exc:
             log.warning("check-in coupon %s not granted: %s", extra, exc.code)
     return coupon
 

@@ -25,6 +25,9 @@ CLAIM, GRANT, POINTS = "claim", "grant", "points"
 CHANNELS = (CLAIM, GRANT, POINTS)
 KEPT_AFTER_EXPIRY = timedelta(days=90)  # then TTL removes the coupon
 MAX_SHARDS = 20
+# What a feature rewarding with a grant template may meet: it then goes on without the coupon.
+UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
+               errors.CouponLimitReached)
 
 
 class TemplateSpec(msgspec.Struct, frozen=True):

@@ -39,15 +39,11 @@ class Summary(msgspec.Struct, frozen=True):
 
 
 def segment_rules() -> rules.SegmentRules:
-    body = rulebook.get(RULES_NAME)
-    return parse_rules(body) if body else rules.SegmentRules()
+    return rulebook.load(RULES_NAME, rules.SegmentRules)
 
 
 def parse_rules(body: dict) -> rules.SegmentRules:
-    try:
-        return msgspec.convert(body, rules.SegmentRules)
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(f"segment rules: {exc}") from exc
+    return rulebook.parse(RULES_NAME, body, rules.SegmentRules)
 
 
 def actor(user_id: str | None, device_id: str | None) -> str:

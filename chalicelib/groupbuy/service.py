@@ -33,8 +33,6 @@ LEADER, MEMBER = "leader", "member"
 PAY_ATTEMPTS = 8
 JOB = "groupbuy-close"
 FIRST_LOOK_BACK = timedelta(hours=48)  # where a job with no checkpoint starts reading
-UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
-               errors.CouponLimitReached)
 
 
 class Seat(msgspec.Struct, frozen=True):
@@ -264,7 +262,7 @@ def _with_leader_bonus(g: Group, build, now: datetime) -> None:  # type: ignore[
     """The leader's bonus coupon in the same transaction as the success: granted exactly once."""
     try:
         coupons.grant(g.leader_id, g.leader_coupon, reason="groupbuy-leader", ref=g.group_id, now=now, also=build)
-    except UNGRANTABLE as exc:
+    except coupons.UNGRANTABLE as exc:
         log.warning("leader coupon %s not granted for %s: %s", g.leader_coupon, g.group_id, exc.code)
         run(build)
 

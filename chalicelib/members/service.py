@@ -38,16 +38,11 @@ class OrderRewards(msgspec.Struct, frozen=True):
 
 
 def membership_rules() -> rules.MembershipRules:
-    body = rulebook.get(RULES_NAME)
-    return parse_rules(body) if body else rules.MembershipRules()
+    return rulebook.load(RULES_NAME, rules.MembershipRules)
 
 
 def parse_rules(body: dict) -> rules.MembershipRules:
-    """An operator's JSON (camelCase) → validated rules, or ValidationFailed saying what is wrong."""
-    try:
-        return msgspec.convert(body, rules.MembershipRules)
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(f"membership rules: {exc}") from exc
+    return rulebook.parse(RULES_NAME, body, rules.MembershipRules)
 
 
 def points_of(user_id: str, *, now: datetime) -> Points:

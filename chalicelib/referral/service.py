@@ -11,10 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import errors, rulebook
+from chalicelib import rulebook
 from chalicelib.config import china_day
 from chalicelib.coupons import service as coupons
 from chalicelib.members import service as members
@@ -33,8 +32,6 @@ log = logging.getLogger(__name__)
 RULES_NAME = "referral"
 SIGNED_UP, PURCHASE, ORDERED = "signed_up", "purchase", "ordered"
 CAMPAIGN = "default"
-UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
-               errors.CouponLimitReached)
 
 
 @dataclass(frozen=True)
@@ -52,15 +49,11 @@ class Mine:
 
 
 def referral_rules() -> rules.ReferralRules:
-    body = rulebook.get(RULES_NAME)
-    return parse_rules(body) if body else rules.ReferralRules()
+    return rulebook.load(RULES_NAME, rules.ReferralRules)
 
 
 def parse_rules(body: dict) -> rules.ReferralRules:
-    try:
-        return msgspec.convert(body, rules.ReferralRules)
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(f"referral rules: {exc}") from exc
+    return rulebook.parse(RULES_NAME, body, rules.ReferralRules)
 
 
 def code_for(user_id: str) -> str:
@@ -189,7 +182,7 @@ def _commit(user_id: str, coupon: str | None, reason: str, ref: str, now: dateti
         try:
             coupons.grant(user_id, coupon, reason=reason, ref=ref, now=now, also=build)
             return
-        except UNGRANTABLE as exc:
+        except coupons.UNGRANTABLE as exc:
             log.warning("referral coupon %s not granted: %s", coupon, exc.code)
     run(build)
 

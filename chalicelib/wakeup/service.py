@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import errors, rulebook
+from chalicelib import rulebook
 from chalicelib.checkin.models import REMINDER_SHARDS, CheckinStatus
 from chalicelib.config import china_day, hour_bucket
 from chalicelib.coupons import service as coupons
@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 RULES_NAME = "wakeup"
 ANSWERS = ("accept", "reject", "ban", "filter")
 IN_FLIGHT = timedelta(minutes=15)  # a claim older than this was cut off mid-send: retake it
-UNGRANTABLE = (errors.NotFound, errors.CouponNotClaimable, errors.CouponExpired, errors.CouponSoldOut,
-               errors.CouponLimitReached)
 
 
 class Report(msgspec.Struct):
@@ -55,15 +53,11 @@ class _Stop(Exception):
 
 
 def wakeup_rules() -> rules.WakeupRules:
-    body = rulebook.get(RULES_NAME)
-    return parse_rules(body) if body else rules.WakeupRules()
+    return rulebook.load(RULES_NAME, rules.WakeupRules)
 
 
 def parse_rules(body: dict) -> rules.WakeupRules:
-    try:
-        return msgspec.convert(body, rules.WakeupRules)
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(f"wakeup rules: {exc}") from exc
+    return rulebook.parse(RULES_NAME, body, rules.WakeupRules)
 
 
 # --- consent ---------------------------------------------------------------------------------
@@ -246,7 +240,7 @@ def _coupon(user_id: str, step: rules.Step, category: str | None, book: rules.Wa
         return None
     try:
         return coupons.grant(user_id, template, reason="wakeup", ref=key, now=now)
-    except UNGRANTABLE as exc:
+    except coupons.UNGRANTABLE as exc:
         log.warning("wake-up coupon %s not granted: %s", template, exc.code)
         return None
 
