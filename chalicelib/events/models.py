@@ -11,8 +11,8 @@ Key patterns:
   ``w · 2^((t − epoch)/half-life)`` and a reader divides by ``2^((now − epoch)/half-life)``,
   so nothing stored ever needs decaying. The segment is derived from these facts on read. Three sparse indexes give the wake-up jobs their
   candidates without a scan, each keyed by a day or an hour bucket:
-  ``by_last_active`` (``last_active_day``), ``by_cart_due`` (``cart_due``: the hour a cart
-  left alone becomes abandoned; removed by an order or an emptied cart) and
+  ``by_last_active`` (``last_active_day``), ``by_cart_hour`` (``cart_hour``: the hour the cart
+  last changed; removed by an order or an emptied cart, so the index holds open carts only) and
   ``by_last_order`` (``last_order_day``).
 """
 from __future__ import annotations
@@ -53,12 +53,12 @@ class ByLastActive(GlobalSecondaryIndex):
     user_id = UnicodeAttribute(range_key=True)
 
 
-class ByCartDue(GlobalSecondaryIndex):
+class ByCartHour(GlobalSecondaryIndex):
     class Meta:
-        index_name = "by_cart_due"
+        index_name = "by_cart_hour"
         projection = IncludeProjection(["openid"])
 
-    cart_due = UnicodeAttribute(hash_key=True)
+    cart_hour = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
 
 
@@ -80,7 +80,7 @@ class Activity(Model):
     score_forward = NumberAttribute(default=0)  # forward-decayed: see the docstring
     cart = UnicodeSetAttribute(default=set)  # product ids, as the client's last snapshot
     cart_at = UTCDateTimeAttribute(null=True)
-    cart_due = UnicodeAttribute(null=True)
+    cart_hour = UnicodeAttribute(null=True)
     last_category = UnicodeAttribute(null=True)
     orders = NumberAttribute(default=0)
     spend = NumberAttribute(default=0)  # fen
@@ -89,5 +89,5 @@ class Activity(Model):
     last_order_id = UnicodeAttribute(null=True)
     openid = UnicodeAttribute(null=True)  # set with the first consent: where a wake-up goes, unread
     by_last_active = ByLastActive()
-    by_cart_due = ByCartDue()
+    by_cart_hour = ByCartHour()
     by_last_order = ByLastOrder()

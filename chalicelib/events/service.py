@@ -14,7 +14,6 @@ from chalicelib.events.models import Activity, Event
 
 RULES_NAME = "segments"
 KEPT = timedelta(days=90)
-CART_ABANDONED_AFTER = timedelta(hours=4)  # the cart journey's wait; see wakeup rules
 
 
 class Incoming(msgspec.Struct, frozen=True):
@@ -95,9 +94,9 @@ def _touch(user_id: str, kept: list[Event], now: datetime, book: rules.SegmentRu
         cart = {str(p)[:64] for p in snapshots[-1][:100]}
         if cart:
             actions += [Activity.cart.set(cart), Activity.cart_at.set(now),
-                        Activity.cart_due.set(hour_bucket(now + CART_ABANDONED_AFTER))]
+                        Activity.cart_hour.set(hour_bucket(now))]
         else:
-            actions += [Activity.cart.remove(), Activity.cart_due.remove()]
+            actions += [Activity.cart.remove(), Activity.cart_hour.remove()]
     Activity(user_id).update(actions=actions)
 
 
@@ -115,7 +114,7 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
         Activity.last_order_day.set(today),
         Activity.last_order_id.set(order_id),
         Activity.cart.remove(),
-        Activity.cart_due.remove(),
+        Activity.cart_hour.remove(),
     ])
 
 

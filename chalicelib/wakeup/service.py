@@ -46,6 +46,16 @@ class Report(msgspec.Struct):
 
 Candidate = tuple[str, rules.Step, str, "str | None", "str | None"]  # user, step, anchor, category, openid
 
+# What must still hold of a candidate when its send is claimed: an index is eventually
+# consistent, so a user who came back, ordered or checked in a moment ago may still be listed.
+# The claim transaction checks the base item, at no extra read.
+STILL = {
+    "inactive": lambda user_id, anchor: (Activity, user_id, Activity.last_active_day == anchor),
+    "cart": lambda user_id, anchor: (Activity, user_id, Activity.cart_hour == anchor),
+    "post_purchase": lambda user_id, anchor: (Activity, user_id, Activity.last_order_day == anchor),
+    "habit": lambda user_id, anchor: (CheckinStatus, user_id, CheckinStatus.last_day != anchor),
+}
+
 
 class _Stop(Exception):
     def __init__(self, why: str) -> None:
@@ -100,13 +110,14 @@ def run_inactive(*, wechat: WeChat, now: datetime, stop_at: float | None = None)
 
 
 def run_cart(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
-    """Carts left alone: the index holds a cart only until an order or an emptied cart removes it."""
+    """Carts left alone ``cart.wait`` hours: the index holds a cart only until an order or an
+    emptied cart removes it, keyed by the hour it last changed."""
     book = wakeup_rules()
 
     def candidates() -> Iterator[Candidate]:
-        hour = now - timedelta(days=book.catch_up_days)
-        while hour <= now:
-            for item in Activity.by_cart_due.query(hour_bucket(hour)):
+        hour = now - timedelta(hours=book.cart.wait, days=book.catch_up_days)
+        while hour <= now - timedelta(hours=book.cart.wait):
+            for item in Activity.by_cart_hour.query(hour_bucket(hour)):
                 yield item.user_id, book.cart, hour_bucket(hour), None, item.openid
             hour += timedelta(hours=1)
 
@@ -181,6 +192,8 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
                 | ((Send.state == "sending") & (Send.at < now - IN_FLIGHT)))
         tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.add(-1)],
                   condition=Consent.credits > 0)
+        model, key_, condition = STILL[journey](user_id, anchor)
+        tx.check("still", model, key_, condition=condition)
         if step.marketing:
             tx.update("cap", ContactCap(user_id), actions=[ContactCap.last_marketing_at.set(now)],
                       condition=ContactCap.user_id.does_not_exist()
@@ -191,6 +204,8 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
     except Cancelled as exc:
         if "send" in exc.failed:
             return "already_decided"
+        if "still" in exc.failed:
+            return "no_longer_due"  # nothing recorded: the user moved on, the index had not yet
         if "consent" in exc.failed:
             return _final(user_id, key, journey, step, "skipped", "no_consent", now)
         if "cap" in exc.failed:

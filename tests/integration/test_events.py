@@ -53,10 +53,10 @@ def test_a_cart_left_alone_is_due_and_an_order_clears_it(dynamodb):
     events.ingest([events.Incoming("c1", "add_to_cart", None, {"cart": ["p-nuts", "p-mango"]})],
                   user_id=user, device_id=None, now=now)
 
-    assert Activity.get(user).cart_due == "2026-11-24T06"
+    assert Activity.get(user).cart_hour == "2026-11-24T02"
     events.record_order(user, "o-1", 8990, now=now)
     a = Activity.get(user)
-    assert a.cart_due is None and not a.cart and int(a.orders) == 1 and a.last_order_day == "2026-11-24"
+    assert a.cart_hour is None and not a.cart and int(a.orders) == 1 and a.last_order_day == "2026-11-24"
 
 
 def test_events_before_login_become_the_users(dynamodb):

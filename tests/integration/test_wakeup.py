@@ -13,7 +13,7 @@ from chalicelib.wakeup import rules, service as wakeup
 from chalicelib.wakeup.models import Consent, ContactCap, Send
 from chalicelib.wechat import get_wechat
 
-TEN_AM = datetime(2030, 3, 15, 2, tzinfo=timezone.utc)  # 10:00 in China; a day nobody else uses
+TEN_AM = datetime(2027, 3, 15, 2, tzinfo=timezone.utc)  # 10:00 in China, after the days other tests use
 
 
 def person(sandbox, *, idle_days: int, credits: int = 1, category: str | None = None, now=TEN_AM) -> str:
@@ -32,23 +32,23 @@ def person(sandbox, *, idle_days: int, credits: int = 1, category: str | None = 
     return user_id
 
 
-def reachable(sandbox, **kwargs) -> str:
-    """A user outside the holdout (10% are held out, by a hash of their id)."""
+def reachable(sandbox, journey: str = "inactive", **kwargs) -> str:
+    """A user outside the journey's holdout (10% are held out, by a hash of id and journey)."""
     while True:
         user = person(sandbox, **kwargs)
-        if not held_out(user):
+        if not held_out(user, journey):
             return user
 
 
-def held_out(user_id: str) -> bool:
-    return rules.in_holdout(user_id, "inactive", rules.WakeupRules().holdout_percent)
+def held_out(user_id: str, journey: str = "inactive") -> bool:
+    return rules.in_holdout(user_id, journey, rules.WakeupRules().holdout_percent)
 
 
 def sent_to(sandbox, user_id: str) -> int:
     return sum(1 for m in sandbox.messages if m["user"] == user_id.removeprefix("u-"))
 
 
-_spaced = itertools.count(uuid.uuid4().int % 1000)
+_spaced = itertools.count()
 
 
 @pytest.fixture
@@ -142,3 +142,26 @@ def test_with_a_third_of_sends_failing_and_a_run_killed_halfway_each_due_user_ge
         wakeup.run_inactive(wechat=get_wechat(), now=now + timedelta(hours=hour))
 
     assert all(sent_to(sandbox, u) == (0 if held_out(u) else 1) for u in users)
+
+
+def test_a_cart_left_alone_for_four_hours_gets_one_reminder_and_an_order_stops_it(dynamodb, sandbox, now):
+    from chalicelib.events import service as events
+
+    def shopper() -> str:
+        user = reachable(sandbox, "cart", idle_days=0, now=now)
+        openid = sandbox.user(user.removeprefix("u-")).openid
+        Consent(user, "tpl_cart_reminder", credits=1, last_answer="accept", openid=openid, updated_at=now).save()
+        sandbox.consent[(openid, "tpl_cart_reminder")] += 1
+        events.ingest([events.Incoming("c1", "add_to_cart", None, {"cart": ["p-nuts"]})], user_id=user,
+                      device_id=None, now=now)
+        return user
+
+    left, bought = shopper(), shopper()
+    events.record_order(bought, "o-1", 8990, now=now + timedelta(hours=1))
+
+    early = wakeup.run_cart(wechat=get_wechat(), now=now + timedelta(hours=3))
+    due = wakeup.run_cart(wechat=get_wechat(), now=now + timedelta(hours=4))
+    again = wakeup.run_cart(wechat=get_wechat(), now=now + timedelta(hours=5))
+
+    assert early.candidates == 0 and due.decisions["sent"] == 1 and again.decisions.get("sent", 0) == 0
+    assert sent_to(sandbox, left) == 1 and sent_to(sandbox, bought) == 0
