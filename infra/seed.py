@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib import config, errors
-from chalicelib.coupons import rules
 from chalicelib.bargain import service as bargain
+from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.shop.models import Product, Shop
@@ -84,25 +84,17 @@ def seed(now: datetime | None = None) -> int:
     with Product.batch_write() as batch:
         for product_id, name, category, price in PRODUCTS:
             batch.save(Product(SHOP_ID, product_id, name=name, category=category, price=price))
-    templates = coupon_templates(now)
-    for spec in templates:
+    created = [
+        *(lambda spec=spec: coupons.create_template(spec, now=now) for spec in coupon_templates(now)),
+        *(lambda spec=spec: groupbuy.create_activity(spec) for spec in groupbuy_activities(now)),
+        *(lambda spec=spec: bargain.create_campaign(spec) for spec in bargain_campaigns(now)),
+    ]
+    for create in created:
         try:
-            coupons.create_template(spec, now=now)
-        except errors.TemplateExists:
-            pass  # seeded before; stock and issued coupons stay as they are
-    activities = groupbuy_activities(now)
-    for activity in activities:
-        try:
-            groupbuy.create_activity(activity)
-        except errors.Conflict:
+            create()
+        except errors.Conflict:  # seeded before: its stock, issued coupons and groups stay as they are
             pass
-    campaigns = bargain_campaigns(now)
-    for campaign in campaigns:
-        try:
-            bargain.create_campaign(campaign)
-        except errors.Conflict:
-            pass
-    return 1 + len(PRODUCTS) + len(templates) + len(activities) + len(campaigns)
+    return 1 + len(PRODUCTS) + len(created)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ their table prefix and endpoint when their classes are built.
 """
 from __future__ import annotations
 
+import io
+import logging
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -78,6 +81,22 @@ def sandbox(sandbox_server):
 def name() -> str:
     """A sandbox user nobody else in the session uses."""
     return "t" + uuid.uuid4().hex[:10]
+
+
+@contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """What the app logs, as the Lambda runtime would print it (JSON lines), into a buffer."""
+    from chalicelib import logs
+
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [logging.StreamHandler(stream)]
+    try:
+        logs.configure()
+        yield stream
+    finally:
+        root.handlers = saved
 
 
 def fresh(kind: str, name: str) -> str:

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import config, errors
-from chalicelib.coupons import rules, service as coupons, store
+from chalicelib.coupons import rules, store
+from chalicelib.coupons import service as coupons
 from chalicelib.coupons.models import Coupon, CouponQuota
 from chalicelib.store.roundtrips import counting
 from tests.integration.helpers import race, template, uid

@@ -6,9 +6,11 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib import config, errors
-from chalicelib.coupons import service as coupons, store as coupon_store
+from chalicelib.coupons import service as coupons
+from chalicelib.coupons import store as coupon_store
 from chalicelib.coupons.models import Coupon
-from chalicelib.members import service as members, store
+from chalicelib.members import service as members
+from chalicelib.members import store
 from tests.integration.helpers import race, template, uid
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.config import china_day
 from chalicelib.events.models import Activity
-from chalicelib.wakeup import rules, service as wakeup
+from chalicelib.wakeup import rules
+from chalicelib.wakeup import service as wakeup
 from chalicelib.wakeup.models import Consent, ContactCap, Send
 from chalicelib.wechat import get_wechat
 

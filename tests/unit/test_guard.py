@@ -1,20 +1,18 @@
 """The level guard, on a throwaway app: a purchase-level function and a session-level caller."""
 from __future__ import annotations
 
-import io
 import json
-import logging
 
 import pytest
-
 from chalice import Blueprint, Chalice
 from chalice.test import Client
 
-from chalicelib import config, logs
+from chalicelib import config
 from chalicelib.api import middleware
 from chalicelib.api.http import route
 from chalicelib.auth import tokens
 from chalicelib.auth.levels import PURCHASE
+from tests.conftest import captured_logs
 
 bp = Blueprint(__name__)
 
@@ -64,16 +62,8 @@ def test_a_purchase_user_passes_and_nobody_passes_without_a_token():
 
 
 def test_a_bug_is_a_json_500_without_the_trace_or_the_secret():
-    stream = io.StringIO()
-    root = logging.getLogger()
-    saved = root.handlers[:]
-    root.handlers = [logging.StreamHandler(stream)]
-    try:
-        logs.configure()
-        with client() as c:
-            response = c.http.get("/boom")
-    finally:
-        root.handlers = saved
+    with captured_logs() as stream, client() as c:
+        response = c.http.get("/boom")
     logged = stream.getvalue()
 
     assert response.status_code == 500

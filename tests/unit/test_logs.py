@@ -1,24 +1,17 @@
 from __future__ import annotations
 
-import io
 import json
 import logging
 
 from chalicelib import logs
+from tests.conftest import captured_logs
 
 
 def capture(*args, **extra) -> dict:
-    stream = io.StringIO()
-    root = logging.getLogger()
-    saved = root.handlers[:]
-    root.handlers = [logging.StreamHandler(stream)]
-    try:
-        logs.configure()
+    with captured_logs() as stream:
         token = logs.request_id.set("req-1")
         logging.getLogger("tests.logs").warning(*args, extra=extra)
         logs.request_id.reset(token)
-    finally:
-        root.handlers = saved
     return json.loads(stream.getvalue())
 
 
@@ -45,19 +38,12 @@ def test_library_loggers_that_dump_items_are_held_at_warning():
 
 
 def test_every_request_gets_an_access_line():
-    import app
     from chalice.test import Client
 
-    stream = io.StringIO()
-    root = logging.getLogger()
-    saved = root.handlers[:]
-    root.handlers = [logging.StreamHandler(stream)]
-    try:
-        logs.configure()
-        with Client(app.app, stage_name="local") as client:
-            client.http.get("/products/" + "x" * 100)
-    finally:
-        root.handlers = saved
+    import app
+
+    with captured_logs() as stream, Client(app.app, stage_name="local") as client:
+        client.http.get("/products/" + "x" * 100)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     access = [line for line in lines if line["message"] == "request"]
     assert len(access) == 1
