@@ -21,7 +21,7 @@ from chalicelib.config import china_day
 from chalicelib.coupons import service as coupons
 from chalicelib.coupons.models import Coupon
 from chalicelib.members import service as members
-from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
+from chalicelib.store.transactions import Cancelled, Transaction, backoff
 
 log = logging.getLogger(__name__)
 
@@ -258,21 +258,12 @@ def _commit(user_id: str, day: date, kind: str, day_streak: int, points: int, ca
                                      spend=spend)
         return build
 
-    if not coupon_templates:
-        run(build_with(None))
-        return None
-    try:
-        coupon = coupons.grant(user_id, coupon_templates[0], reason="checkin", ref=ref, now=now,
-                               also=build_with(coupon_templates[0]))
-    except coupons.UNGRANTABLE as exc:
-        log.warning("check-in coupon %s not granted: %s", coupon_templates[0], exc.code)
-        run(build_with(None))
-        return None
-    for extra in coupon_templates[1:]:
-        try:
-            coupons.grant(user_id, extra, reason="checkin-milestone", ref=ref, now=now)
-        except coupons.UNGRANTABLE as exc:
-            log.warning("check-in coupon %s not granted: %s", extra, exc.code)
+    first = coupon_templates[0] if coupon_templates else None
+    coupon = coupons.reward(user_id, first, reason="checkin", ref=ref, now=now,
+                            also=build_with(first), instead=build_with(None))
+    if coupon is not None:
+        for extra in coupon_templates[1:]:
+            coupons.reward(user_id, extra, reason="checkin-milestone", ref=ref, now=now)
     return coupon
 
 

@@ -6,6 +6,7 @@ releases through ``lock``/``consume``/``release``. Each is safe to retry.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -19,7 +20,9 @@ from chalicelib.coupons.models import Coupon, CouponTemplate
 from chalicelib.members import service as members
 from chalicelib.shop import service as shop
 from chalicelib.shop.service import SHOP_ID
-from chalicelib.store.transactions import Cancelled, Transaction
+from chalicelib.store.transactions import Cancelled, Transaction, run
+
+log = logging.getLogger(__name__)
 
 CLAIM, GRANT, POINTS = "claim", "grant", "points"
 CHANNELS = (CLAIM, GRANT, POINTS)
@@ -123,6 +126,23 @@ def grant(user_id: str, template_id: str, *, reason: str, ref: str, now: datetim
     _check_open(t, GRANT, now)
     cid = coupon_id(user_id, template_id, GRANT, reason, ref)
     return store.issue(t, _new_coupon(t, user_id, cid, f"{GRANT}:{reason}", now), also=also)
+
+
+def reward(user_id: str, template_id: str | None, *, reason: str, ref: str, now: datetime,
+           also: Callable[[Transaction], None] | None = None,
+           instead: Callable[[Transaction], None] | None = None) -> Coupon | None:
+    """A feature's reward coupon, which must never fail the feature: ``also`` (the feature's own
+    items) joins the grant's transaction; when there is no coupon to give, or it cannot be
+    granted now (paused, sold out, …), ``instead`` (by default ``also``) is written alone."""
+    alone = instead or also
+    if template_id is not None:
+        try:
+            return grant(user_id, template_id, reason=reason, ref=ref, now=now, also=also)
+        except UNGRANTABLE as exc:
+            log.warning("reward coupon %s not granted (%s): %s", template_id, reason, exc.code)
+    if alone is not None:
+        run(alone)
+    return None
 
 
 def template_name(template_id: str) -> str:

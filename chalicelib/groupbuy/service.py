@@ -11,6 +11,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import msgspec
@@ -226,8 +227,8 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
                 _succeeded_event(tx, g, virtual=0, now=now)
 
         try:
-            if completes and g.leader_coupon:
-                _with_leader_bonus(g, build, now)
+            if completes:
+                _succeed(g, build, now)
             else:
                 run(build)
             return Payment(group(group_id), completed=completes, already=False)
@@ -258,13 +259,9 @@ def _succeeded_event(tx: Transaction, g: Group, *, virtual: int, now: datetime) 
         "price": int(g.group_price), "virtualMembers": virtual}, now=now)
 
 
-def _with_leader_bonus(g: Group, build, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    """The leader's bonus coupon in the same transaction as the success: granted exactly once."""
-    try:
-        coupons.grant(g.leader_id, g.leader_coupon, reason="groupbuy-leader", ref=g.group_id, now=now, also=build)
-    except coupons.UNGRANTABLE as exc:
-        log.warning("leader coupon %s not granted for %s: %s", g.leader_coupon, g.group_id, exc.code)
-        run(build)
+def _succeed(g: Group, build: Callable[[Transaction], None], now: datetime) -> None:
+    """The success, with the leader's bonus coupon (if any) in the same transaction: once."""
+    coupons.reward(g.leader_id, g.leader_coupon, reason="groupbuy-leader", ref=g.group_id, now=now, also=build)
 
 
 # --- the scheduled close --------------------------------------------------------------------
@@ -360,7 +357,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
             _succeeded_event(tx, g, virtual=virtual, now=now)
 
         try:
-            _with_leader_bonus(g, succeed, now) if g.leader_coupon else run(succeed)
+            _succeed(g, succeed, now)
             report.succeeded += 1
             report.virtual_filled += 1
             return True

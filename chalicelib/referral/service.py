@@ -25,7 +25,7 @@ from chalicelib.referral.models import (
     ReferralDay,
     ReferralStats,
 )
-from chalicelib.store.transactions import Cancelled, Transaction, run
+from chalicelib.store.transactions import Cancelled, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ def attribute(invitee_id: str, code: str, *, shared_at: datetime | None, device_
 
     for capped in (False, True):  # over the inviter's cap: still attributed, rewards withheld
         try:
-            _commit(invitee_id, book.invitee_pack, "referral-signup", invitee_id, now,
-                    lambda tx, capped=capped: build(tx, capped))
+            coupons.reward(invitee_id, book.invitee_pack, reason="referral-signup", ref=invitee_id, now=now,
+                           also=lambda tx, capped=capped: build(tx, capped))
             return True
         except Cancelled as exc:
             if "referral" in exc.failed:
@@ -158,8 +158,8 @@ def _advance(invitee_id: str, from_stage: str | None, to_stage: str, reward_rule
         tx.update("stats", ReferralStats(r.campaign, day), actions=[getattr(ReferralStats, counter).add(1)])
 
     try:
-        coupon = None if flags else reward.coupon
-        _commit(r.inviter_id, coupon, f"referral-{to_stage}", invitee_id, now, build)
+        coupons.reward(r.inviter_id, None if flags else reward.coupon, reason=f"referral-{to_stage}", ref=invitee_id,
+                       now=now, also=build)
     except Cancelled as exc:
         if exc.failed & {"referral", "entry"}:
             return  # advanced by a concurrent call: paid once, by it
@@ -174,17 +174,6 @@ def _suspicion(r: Referral, book: rules.ReferralRules) -> list[str]:
     accounts = DeviceAccount.count(r.device) if r.device else 0
     return rules.suspicion(len(invited), buyers, accounts, book)
 
-
-def _commit(user_id: str, coupon: str | None, reason: str, ref: str, now: datetime, build) -> None:  # type: ignore[no-untyped-def]
-    """``build``'s items, with a coupon for ``user_id`` in the same transaction when there is one
-    to give (one that cannot be granted now is skipped, not a failed referral)."""
-    if coupon:
-        try:
-            coupons.grant(user_id, coupon, reason=reason, ref=ref, now=now, also=build)
-            return
-        except coupons.UNGRANTABLE as exc:
-            log.warning("referral coupon %s not granted: %s", coupon, exc.code)
-    run(build)
 
 
 def forget(user_id: str) -> None:

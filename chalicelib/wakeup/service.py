@@ -250,14 +250,7 @@ def _give_back(user_id: str, key: str, step: rules.Step, book: rules.WakeupRules
 
 def _coupon(user_id: str, step: rules.Step, category: str | None, book: rules.WakeupRules, key: str,
             now: datetime) -> coupons.Coupon | None:
-    template = rules.coupon_for(step, category, book)
-    if template is None:
-        return None
-    try:
-        return coupons.grant(user_id, template, reason="wakeup", ref=key, now=now)
-    except coupons.UNGRANTABLE as exc:
-        log.warning("wake-up coupon %s not granted: %s", template, exc.code)
-        return None
+    return coupons.reward(user_id, rules.coupon_for(step, category, book), reason="wakeup", ref=key, now=now)
 
 
 def _final(user_id: str, key: str, journey: str, step: rules.Step, state: str, reason: str | None,
