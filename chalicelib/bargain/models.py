@@ -5,7 +5,8 @@ Key patterns:
 - ``bargains``: ``bargain_id`` (index ``by_owner``) → the owner, a snapshot of the campaign, the precomputed
   ``cuts`` and their ``seed``, and ``helped``: how many cuts are taken. A help moves
   ``helped`` from k to k + step on condition it is still k, so each help takes the next cut
-  exactly once; the price is never stored, only derived from the cuts.
+  exactly once; the price is never stored, only derived from the cuts. Index ``by_deadline_day``
+  (China day of the deadline) gives the rollup the bargains ending on a day.
 - ``bargain-helps``: ``bargain_id`` + ``helper_id`` → which cuts this helper took.
   ``attribute_not_exists``: one help per helper per bargain. Index ``by_helper`` for deletion.
 - ``bargain-helper-days``: ``helper_id`` + China day → helps that day, ``< cap`` (anti-abuse).
@@ -20,7 +21,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.store.base import meta
@@ -54,6 +55,15 @@ class BargainsByOwner(GlobalSecondaryIndex):
     bargain_id = UnicodeAttribute(range_key=True)
 
 
+class BargainsByDeadlineDay(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_deadline_day"
+        projection = IncludeProjection(["state"])
+
+    deadline_day = UnicodeAttribute(hash_key=True)
+    bargain_id = UnicodeAttribute(range_key=True)
+
+
 class Bargain(Model):
     Meta = meta("bargains")
     bargain_id = UnicodeAttribute(hash_key=True)
@@ -75,7 +85,9 @@ class Bargain(Model):
     lock_price = NumberAttribute(null=True)
     locked_from = UnicodeAttribute(null=True)  # the state a purchase lock returns to on release
     order_id = UnicodeAttribute(null=True)
+    deadline_day = UnicodeAttribute(null=True)  # China day: the rollup's completion rate of bargains ending then
     by_owner = BargainsByOwner()
+    by_deadline_day = BargainsByDeadlineDay()
 
 
 class HelpsByHelper(GlobalSecondaryIndex):

@@ -71,12 +71,13 @@ def start(user_id: str, campaign_id: str, *, idempotency_key: str | None, now: d
     key = idempotency_key or uuid.uuid4().hex
     bargain_id = "b" + hashlib.sha256(f"{user_id}|{campaign_id}|{key}".encode()).hexdigest()[:20]
     seed = secrets.randbits(32)
+    deadline = min(now + timedelta(minutes=int(c.duration_minutes)), c.ends_at)
     b = Bargain(
         bargain_id, campaign_id=campaign_id, owner_id=user_id, product_id=c.product_id, name=c.name,
         original_price=c.original_price, floor_price=c.floor_price, seed=seed,
         cuts=rules.split(int(c.original_price) - int(c.floor_price), int(c.helpers), seed),
         helper_daily_cap=c.helper_daily_cap, new_user_bonus=c.new_user_bonus, buy_at_current=c.buy_at_current,
-        state=ACTIVE, deadline=min(now + timedelta(minutes=int(c.duration_minutes)), c.ends_at), created_at=now,
+        state=ACTIVE, deadline=deadline, deadline_day=china_day(deadline).isoformat(), created_at=now,
     )
 
     def build(tx: Transaction) -> None:

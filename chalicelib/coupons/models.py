@@ -8,7 +8,9 @@ Key patterns:
   ``total`` and ``issued``, and a claim's condition is ``issued < total`` on one of them.
 - ``coupon-quotas``: ``user_id`` + ``template_id`` → ``claimed``; condition ``claimed < limit``.
 - ``coupons``: ``user_id`` + ``coupon_id``; a user's coupons are one Query. The terms are
-  copied at issue, so an edited template never changes a coupon already held.
+  copied at issue, so an edited template never changes a coupon already held. Indexes
+  ``by_issued_day`` and ``by_used_day`` (China days) give the daily rollup a day's issues and
+  redemptions with their source.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.coupons import rules
@@ -87,6 +90,24 @@ class CouponQuota(Model):
     claimed = NumberAttribute(default=0)
 
 
+class CouponsByIssuedDay(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_issued_day"
+        projection = IncludeProjection(["source"])
+
+    issued_day = UnicodeAttribute(hash_key=True)
+    coupon_id = UnicodeAttribute(range_key=True)
+
+
+class CouponsByUsedDay(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_used_day"
+        projection = IncludeProjection(["source"])
+
+    used_day = UnicodeAttribute(hash_key=True)
+    coupon_id = UnicodeAttribute(range_key=True)
+
+
 class Coupon(TermsFields, Model):
     Meta = meta("coupons")
     user_id = UnicodeAttribute(hash_key=True)
@@ -101,3 +122,7 @@ class Coupon(TermsFields, Model):
     order_id = UnicodeAttribute(null=True)  # the order holding (locked) or having used it
     changed_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()  # some time after valid_until: TTL cleans up, reads never depend on it
+    issued_day = UnicodeAttribute(null=True)  # China day: the rollup counts issues and redemptions by source
+    used_day = UnicodeAttribute(null=True)
+    by_issued_day = CouponsByIssuedDay()
+    by_used_day = CouponsByUsedDay()

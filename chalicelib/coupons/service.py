@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from chalicelib import errors
-from chalicelib.config import iso
+from chalicelib.config import china_day, iso
 from chalicelib.coupons import rules, store
 from chalicelib.coupons.models import Coupon, CouponTemplate
 from chalicelib.members import service as members
@@ -305,7 +305,8 @@ def _new_coupon(t: CouponTemplate, user_id: str, cid: str, source: str, now: dat
                               valid_days=None if t.valid_days is None else int(t.valid_days))
     return Coupon(
         user_id, cid, template_id=t.template_id, name=t.name, source=source, state=rules.UNUSED,
-        valid_from=start, valid_until=end, issued_at=now, expires_at=end + KEPT_AFTER_EXPIRY,
+        valid_from=start, valid_until=end, issued_at=now, issued_day=china_day(now).isoformat(),
+        expires_at=end + KEPT_AFTER_EXPIRY,
         **_terms_fields(t.terms()),
     )
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import errors
+from chalicelib.config import china_day
 from chalicelib.coupons import rules
 from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
 from chalicelib.shop.service import SHOP_ID
@@ -166,7 +167,7 @@ def consume(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bo
     """locked to ``order_id`` → used. False when the condition fails."""
     return _transition(
         user_id, coupon_id,
-        actions=[Coupon.state.set(rules.USED), Coupon.changed_at.set(now)],
+        actions=[Coupon.state.set(rules.USED), Coupon.changed_at.set(now), Coupon.used_day.set(china_day(now).isoformat())],
         condition=(Coupon.state == rules.LOCKED) & (Coupon.order_id == order_id),
     )
 

@@ -14,8 +14,14 @@ Key patterns:
   ``by_last_active`` (``last_active_day``), ``by_cart_hour`` (``cart_hour``: the hour the cart
   last changed; removed by an order or an emptied cart, so the index holds open carts only) and
   ``by_last_order`` (``last_order_day``).
+  A fourth, ``by_day`` on events (``<China day>#<shard>``), is what the daily rollup reads: a
+  paid order is an event too (``order_paid``, with the buyer's order count), so one day's
+  facts are one Query per shard and no scan.
 """
 from __future__ import annotations
+
+import zlib
+from datetime import date, datetime
 
 from pynamodb.attributes import (
     NumberAttribute,
@@ -27,7 +33,21 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
+from chalicelib.config import china_day
 from chalicelib.store.base import meta
+
+DAY_SHARDS = 8
+
+
+class EventsByDay(GlobalSecondaryIndex):
+    """What the daily rollup reads: one China day's events, over ``DAY_SHARDS`` partitions."""
+
+    class Meta:
+        index_name = "by_day"
+        projection = IncludeProjection(["name", "props"])
+
+    day_shard = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)
 
 
 class Event(Model):
@@ -39,7 +59,17 @@ class Event(Model):
     received_at = UTCDateTimeAttribute()
     props = UnicodeAttribute(default="{}")  # JSON
     expires_at = TTLAttribute()
+    day_shard = UnicodeAttribute(null=True)  # ``<China day of at>#<shard of the actor>``
+    by_day = EventsByDay()
 
+    @classmethod
+    def of(cls, actor: str, event_id: str, *, at: datetime, **attributes: object) -> Event:
+        return cls(actor, event_id, at=at, day_shard=day_shard(actor, china_day(at)), **attributes)
+
+
+def day_shard(actor: str, day: date) -> str:
+    # An actor's events of a day share a partition; a day's events spread over DAY_SHARDS.
+    return f"{day.isoformat()}#{zlib.crc32(actor.encode()) % DAY_SHARDS}"
 
 
 
@@ -87,6 +117,8 @@ class Activity(Model):
     refunded = NumberAttribute(default=0)  # fen
     last_order_day = UnicodeAttribute(null=True)
     last_order_id = UnicodeAttribute(null=True)
+    first_order_day = UnicodeAttribute(null=True)
+    order_day_set = UnicodeSetAttribute(default=set)  # China days with a paid order: wake-up outcomes
     openid = UnicodeAttribute(null=True)  # set with the first consent: where a wake-up goes, unread
     by_last_active = ByLastActive()
     by_cart_hour = ByCartHour()

@@ -64,8 +64,8 @@ def ingest(events: list[Incoming], *, user_id: str | None, device_id: str | None
         if why:
             refused.append((e.event_id, why))
             continue
-        kept.append(Event(who, e.event_id, name=e.name, at=rules.clamp(e.time, now), received_at=now,
-                          props=json.dumps(e.props, ensure_ascii=False), expires_at=now + KEPT))
+        kept.append(Event.of(who, e.event_id, name=e.name, at=rules.clamp(e.time, now), received_at=now,
+                             props=json.dumps(e.props, ensure_ascii=False), expires_at=now + KEPT))
     # One item per client event id: a resent batch overwrites itself and counts nothing twice.
     with Event.batch_write() as batch:
         for item in {e.event_id: e for e in kept}.values():
@@ -101,10 +101,13 @@ def _touch(user_id: str, kept: list[Event], now: datetime, book: rules.SegmentRu
 
 
 def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> None:
-    """A paid order: activity, repurchase facts; the cart is done with. Call once per order."""
+    """A paid order: activity, repurchase facts, and an ``order_paid`` event carrying the buyer's
+    order count (what the rollup's funnel and repurchase read); the cart is done with. Call
+    once per order."""
     today = china_day(now).isoformat()
     book = segment_rules()
-    Activity(user_id).update(actions=[
+    activity = Activity(user_id)
+    activity.update(actions=[
         Activity.first_seen_day.set(Activity.first_seen_day | today),
         Activity.last_active_day.set(today),
         Activity.active_day_set.add({today}),
@@ -113,9 +116,13 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
         Activity.spend.add(amount),
         Activity.last_order_day.set(today),
         Activity.last_order_id.set(order_id),
+        Activity.first_order_day.set(Activity.first_order_day | today),
+        Activity.order_day_set.add({today}),
         Activity.cart.remove(),
         Activity.cart_hour.remove(),
     ])
+    Event.of(f"u:{user_id}", f"order:{order_id}", name=rules.ORDER_PAID, at=now, received_at=now,
+             props=json.dumps({"amount": amount, "n": int(activity.orders)}), expires_at=now + KEPT).save()
 
 
 def record_refund(user_id: str, amount: int) -> None:
@@ -129,8 +136,8 @@ def merge_device(user_id: str, device_id: str, *, now: datetime) -> int:
         return 0
     with Event.batch_write() as batch:
         for e in earlier:
-            batch.save(Event(f"u:{user_id}", e.event_id, name=e.name, at=e.at, received_at=e.received_at,
-                             props=e.props, expires_at=e.expires_at))
+            batch.save(Event.of(f"u:{user_id}", e.event_id, name=e.name, at=e.at, received_at=e.received_at,
+                                props=e.props, expires_at=e.expires_at))
             batch.delete(e)
     _touch(user_id, earlier, now, segment_rules())
     return len(earlier)

@@ -12,7 +12,8 @@ Key patterns:
   payment deadline, the order. ``attribute_not_exists`` on it: nobody is in a group twice.
   Index ``by_user`` finds a user's memberships (their groups; account deletion).
   Reservations awaiting payment also carry ``pay_bucket`` (sparse index ``unpaid``) so the
-  job can free the slots of those who never paid.
+  job can free the slots of those who never paid. A closed group carries ``closed_day``
+  (index ``by_closed_day``): the daily rollup's success rate.
 - ``groupbuy-quotas``: ``user_id`` + ``activity_id`` → groups taken part in, ``< limit``.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.store.base import meta
@@ -60,6 +61,15 @@ class DueIndex(GlobalSecondaryIndex):
     deadline = UTCDateTimeAttribute(range_key=True)
 
 
+class ClosedByDay(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_closed_day"
+        projection = IncludeProjection(["state", "virtual"])
+
+    closed_day = UnicodeAttribute(hash_key=True)
+    group_id = UnicodeAttribute(range_key=True)
+
+
 class Group(Model):
     Meta = meta("groups")
     group_id = UnicodeAttribute(hash_key=True)
@@ -83,7 +93,9 @@ class Group(Model):
     deadline = UTCDateTimeAttribute()
     closed_at = UTCDateTimeAttribute(null=True)
     due_bucket = UnicodeAttribute(null=True)
+    closed_day = UnicodeAttribute(null=True)  # China day it succeeded or failed: the rollup's index
     due = DueIndex()
+    by_closed_day = ClosedByDay()
 
 
 class MembersByUser(GlobalSecondaryIndex):

@@ -18,7 +18,7 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import errors, jobs
-from chalicelib.config import hour_bucket
+from chalicelib.config import china_day, hour_bucket
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.members import service as members
@@ -220,7 +220,7 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
                       condition=(GroupMember.state == RESERVED) & (GroupMember.pay_by > now))
             actions = [Group.paid.add(1)]
             if completes:
-                actions += [Group.state.set(SUCCEEDED), Group.closed_at.set(now), Group.due_bucket.remove()]
+                actions += [Group.state.set(SUCCEEDED), *_closing(now)]
             tx.update("group", Group(group_id), actions=actions,
                       condition=(Group.state == OPEN) & (Group.paid == g.paid) & (Group.deadline > now))
             if completes:
@@ -345,7 +345,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
     paid = [m for m in seats if m.state == PAID]
     share = g.virtual_fill_share
     fill = bool(paid) and share is not None and len(paid) * 100 >= int(share) * int(g.size)
-    closed = [Group.closed_at.set(now), Group.due_bucket.remove()]
+    closed = _closing(now)
     guard = (Group.state == OPEN) & (Group.paid == g.paid)
 
     if fill:
@@ -455,3 +455,7 @@ def forget(user_id: str) -> None:
     with GroupQuota.batch_write() as batch:
         for quota in GroupQuota.query(user_id):
             batch.delete(quota)
+
+
+def _closing(now: datetime) -> list:
+    return [Group.closed_at.set(now), Group.closed_day.set(china_day(now).isoformat()), Group.due_bucket.remove()]

@@ -36,7 +36,10 @@ class WakeupRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     )
     habit: Step = Step("daily", 0, "tpl_checkin_reminder", "今天还没签到哦", page="pages/checkin/checkin",
                        marketing=False)
-    holdout_percent: int = 10
+    holdout_percent: int = 10  # per journey: that journey's lift
+    # A universal control group: these users get no journey at all, so retention can be compared
+    # between the population with journeys and the one without.
+    global_holdout_percent: int = 0
     quiet_from: int = 22  # China hours: nothing is sent from 22:00 ...
     quiet_until: int = 8  # ... to 08:00; a run then leaves the rest for the next
     cap_days: int = 3
@@ -45,17 +48,34 @@ class WakeupRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     general_coupon: str = "wakeup-general"
 
     def __post_init__(self) -> None:
-        if not 0 <= self.holdout_percent <= 50:
-            raise ValueError("holdoutPercent is 0 to 50")
+        if not 0 <= self.holdout_percent <= 50 or not 0 <= self.global_holdout_percent <= 50:
+            raise ValueError("holdoutPercent and globalHoldoutPercent are 0 to 50")
         steps = [*self.inactive, self.cart, *self.post_purchase, self.habit]
         if any(len(s.text) > 20 for s in steps):
             raise ValueError("a step's text is a WeChat 'thing': 20 characters at most")
+
+
+GLOBAL = "all"
 
 
 def in_holdout(user_id: str, journey: str, percent: int) -> bool:
     """Deterministic per (user, journey): the same users are held out every run."""
     bucket = int(hashlib.sha256(f"holdout:{journey}:{user_id}".encode()).hexdigest(), 16) % 100
     return bucket < percent
+
+
+def held_out(user_id: str, journey: str, rules: WakeupRules) -> str | None:
+    """Why a user gets nothing from this journey (None: they are in the treated group)."""
+    if in_holdout(user_id, GLOBAL, rules.global_holdout_percent):
+        return GLOBAL
+    if in_holdout(user_id, journey, rules.holdout_percent):
+        return "journey"
+    return None
+
+
+def arm(user_id: str, rules: WakeupRules) -> str:
+    """Which population a user is in for retention: ``holdout`` (no journeys) or ``journeys``."""
+    return "holdout" if in_holdout(user_id, GLOBAL, rules.global_holdout_percent) else "journeys"
 
 
 def quiet(now: datetime, rules: WakeupRules) -> bool:

@@ -175,8 +175,9 @@ def _run(journey: str, candidates: Iterator[Candidate], book: rules.WakeupRules,
 def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category: str | None, openid: str | None,
             book: rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str:
     key = f"{journey}:{step.key}:{anchor}"
-    if rules.in_holdout(user_id, journey, book.holdout_percent):
-        return _final(user_id, key, journey, step, "holdout", None, now)
+    why = rules.held_out(user_id, journey, book)
+    if why:
+        return _final(user_id, key, journey, step, "holdout", why, now)
     if rules.quiet(now, book):
         raise _Stop("quiet_hours")  # deferred, not dropped: the catch-up window covers it
     if openid is None:  # candidates from an index that does not carry it
