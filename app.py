@@ -1,8 +1,9 @@
 """huiliu: routes and schedules are registered here; everything they run lives in chalicelib/."""
 from chalice import Chalice, Cron, Rate
 
-from chalicelib import logs, schedules, tracing
+from chalicelib import config, logs, schedules, tracing
 from chalicelib.api import (
+    admin_views,
     auth_views,
     bargain_views,
     checkin_views,
@@ -10,6 +11,7 @@ from chalicelib.api import (
     event_views,
     groupbuy_views,
     member_views,
+    metric_views,
     middleware,
     operator_views,
     server_views,
@@ -31,6 +33,12 @@ app.register_blueprint(event_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(operator_views.bp)
+app.register_blueprint(metric_views.bp)
+app.register_blueprint(admin_views.bp)
+if config.simulated_clock_allowed():  # the simulator's clock: never in a deployed stage
+    from chalicelib.api import clock_views
+
+    app.register_blueprint(clock_views.bp)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="groupbuy-close")
@@ -56,3 +64,8 @@ def wakeup_post_purchase(event: object) -> None:
 @app.schedule(Cron(0, 12, "*", "*", "?", "*"), name="wakeup-habit")  # 20:00 in China
 def wakeup_habit(event: object) -> None:
     schedules.run("wakeup-habit")
+
+
+@app.schedule(Cron(30, 16, "*", "*", "?", "*"), name="metrics-rollup")  # 00:30 in China: yesterday's facts
+def metrics_rollup(event: object) -> None:
+    schedules.run("metrics-rollup")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -87,9 +87,26 @@ def _secrets_from_store(secret_id: str) -> dict[str, str]:
     return json.loads(client.get_secret_value(SecretId=secret_id)["SecretString"])
 
 
+_offset = timedelta(0)  # the simulated clock's lead over the real one; local stage only
+
+
 def utcnow() -> datetime:
-    """The clock. Services take ``now=`` so tests and the simulator can set it."""
-    return datetime.now(timezone.utc)
+    """The clock. Services take ``now=`` so tests can set it; locally the simulator moves it."""
+    return datetime.now(timezone.utc) + _offset
+
+
+def simulated_clock_allowed() -> bool:
+    """Only the local stack outside Lambda: a deployed stage's clock is the real one, always."""
+    return stage() == "local" and not in_lambda()
+
+
+def set_clock(instant: datetime | None) -> datetime:
+    """Make ``utcnow()`` read ``instant`` from now on (then run on from it); None: real time."""
+    global _offset
+    if not simulated_clock_allowed():
+        raise RuntimeError("the simulated clock exists only in the local stage")
+    _offset = timedelta(0) if instant is None else instant - datetime.now(timezone.utc)
+    return utcnow()
 
 
 def china_day(instant: datetime) -> date:

@@ -9,6 +9,7 @@ import msgspec
 
 from chalicelib import config
 from chalicelib.groupbuy import service as groupbuy
+from chalicelib.metrics import rollup
 from chalicelib.wakeup import service as wakeup
 from chalicelib.wechat import get_wechat
 
@@ -20,6 +21,7 @@ JOBS: dict[str, Callable[[datetime], object]] = {
     "wakeup-cart": lambda now: wakeup.run_cart(wechat=get_wechat(), now=now).as_dict(),
     "wakeup-post-purchase": lambda now: wakeup.run_post_purchase(wechat=get_wechat(), now=now).as_dict(),
     "wakeup-habit": lambda now: wakeup.run_habit(wechat=get_wechat(), now=now).as_dict(),
+    "metrics-rollup": rollup.yesterday,
 }
 
 

@@ -16,6 +16,7 @@ from chalicelib.events.models import Event
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.jobs import JobCursor
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
+from chalicelib.metrics.models import MetricRow
 from chalicelib.outbox.models import OutboxEvent
 from chalicelib.referral.models import (
     DeviceAccount,
@@ -66,4 +67,5 @@ MODELS: tuple[type[Model], ...] = (
     Consent,
     ContactCap,
     Send,
+    MetricRow,
 )

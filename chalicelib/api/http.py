@@ -77,7 +77,7 @@ def route(
     max_body: int = MAX_BODY,
     status: int = 200,
 ) -> Callable[[View], Callable[..., Response]]:
-    """Register ``fn(call) -> dict | None`` as ``method path`` needing level ``auth``."""
+    """Register ``fn(call) -> dict | None | Response`` as ``method path`` needing level ``auth``."""
     if auth not in USER_LEVELS + MERCHANT_LEVELS:
         raise ValueError(f"unknown authorisation level {auth!r}")
 
@@ -105,6 +105,8 @@ def route(
                     return error_response(errors.StorageUnavailable(retry_after=1))
                 log.exception("unhandled error in %s %s", method, path)
                 return error_response(errors.AppError())
+            if isinstance(result, Response):  # a page or an asset rather than JSON
+                return result
             if result is None:
                 return Response(body="", status_code=204 if status == 200 else status)
             return json_response(result, status)

@@ -8,6 +8,8 @@ import msgspec
 
 STANDARD = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "share")
 ORDER_PAID = "order_paid"  # written by the server's payment call only: a client cannot fake an order
+REFERRAL_SIGNUP = "referral_signup"  # on the inviter, when an invitee is attributed
+SERVER_ONLY = (ORDER_PAID, REFERRAL_SIGNUP)
 CUSTOM = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_EVENTS, MAX_BYTES = 50, 64 * 1024
 MAX_PAST, MAX_FUTURE = timedelta(days=7), timedelta(minutes=5)  # client clocks are clamped into this
@@ -33,8 +35,8 @@ def refusal(name: str, client_time: datetime | None) -> str | None:
     """Why one event is refused (None: kept)."""
     if name not in STANDARD and not CUSTOM.match(name):
         return "name must be a standard event or lowercase letters, digits and _ (at most 32)"
-    if name == ORDER_PAID:
-        return "order_paid is recorded from the payment, not sent by the client"
+    if name in SERVER_ONLY:
+        return f"{name} is recorded by the server, not sent by the client"
     if client_time is not None and client_time.tzinfo is None:
         return "time needs a zone"
     return None

@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib import rulebook
 from chalicelib.config import china_day
 from chalicelib.coupons import service as coupons
+from chalicelib.events import service as events
 from chalicelib.members import service as members
 from chalicelib.referral import rules
 from chalicelib.referral.models import (
@@ -107,6 +108,8 @@ def attribute(invitee_id: str, code: str, *, shared_at: datetime | None, device_
                       condition=ReferralDay.attributions.does_not_exist()
                       | (ReferralDay.attributions < book.inviter_daily_cap))
         tx.update("stats", ReferralStats(CAMPAIGN, day), actions=[ReferralStats.signups.add(1)])
+        # A fact of the inviter's day for the rollup's behaviour → referral conversion.
+        tx.save("fact", events.referral_fact(inviter_id, invitee_id, now=now))
         if device:
             tx.save("device", DeviceAccount(device, invitee_id))
 

@@ -23,7 +23,8 @@ class Api:
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         response = getattr(self.client.http, method.lower())(path, headers=sent, body=payload)
         response.text = response.body.decode() if isinstance(response.body, bytes) else (response.body or "")
-        response.json = json.loads(response.text) if response.text else None
+        is_json = response.headers.get("Content-Type", "application/json").startswith("application/json")
+        response.json = json.loads(response.text) if response.text and is_json else None
         return response
 
     def login(self, name: str) -> dict:

@@ -42,6 +42,20 @@ def test_every_route_has_a_manifest_with_its_level_and_no_manifest_is_stale():
     assert app_routes() == manifest_routes()
 
 
+def test_local_only_functions_do_not_exist_in_a_deployed_stage(monkeypatch):
+    """The simulated clock is an operator control of the local stack, never of dev or prod."""
+    local_only = {(m["trigger"]["http"]["method"], m["trigger"]["http"]["path"])
+                  for m in MANIFESTS.values() if m.get("stages") == ["local"]}
+    assert local_only == {("GET", "/operator/clock"), ("PUT", "/operator/clock")}
+    monkeypatch.setenv("HUILIU_STAGE", "prod")
+    assert not config.simulated_clock_allowed()
+    with pytest.raises(RuntimeError):
+        config.set_clock(config.utcnow())
+    monkeypatch.setenv("HUILIU_STAGE", "local")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "huiliu-local")  # local stage config deployed by mistake
+    assert not config.simulated_clock_allowed()
+
+
 def test_every_schedule_has_a_manifest():
     schedules = {(s.name, s.schedule_expression.to_string()) for s in application.app.event_sources
                  if isinstance(s, ScheduledEventConfig)}
@@ -54,6 +68,7 @@ def test_manifests_are_well_formed(name):
     m = MANIFESTS[name]
     assert m["name"] == name
     assert m["auth"] in ("anonymous", "session", "purchase", "operator", "server")
+    assert set(m.get("stages", ["local", "dev", "prod"])) <= {"local", "dev", "prod"}
     assert set(m["tables"]) <= {short_name(model) for model in MODELS}
     assert list((FUNCTIONS / name / "examples").glob("*.json")), "every function shows at least one example"
 
@@ -137,5 +152,10 @@ def test_example_is_what_the_app_answers(api, name, path):
 
     response = replay.send(example["request"])
 
-    assert response.status_code == example["response"]["status"], response.text
-    matches(replay.resolve(example["response"]["body"]), response.json)
+    expected = example["response"]
+    assert response.status_code == expected["status"], response.text
+    if "text" in expected:  # a page or an asset
+        assert response.headers["Content-Type"] == expected["contentType"]
+        assert expected["text"] in response.text
+    else:
+        matches(replay.resolve(expected["body"]), response.json)

@@ -1,0 +1,35 @@
+"""Operators' retention metrics (JSON), and the rollup that feeds them, by hand."""
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib.api.http import Call, route
+from chalicelib.auth.levels import OPERATOR
+from chalicelib.metrics import rollup
+from chalicelib.metrics import service as metrics
+
+bp = Blueprint(__name__)
+
+
+class Range(msgspec.Struct, forbid_unknown_fields=True, rename={"first": "from", "last": "to"}):
+    first: date
+    last: date
+
+
+@route(bp, "GET", "/operator/metrics/{metric}", auth=OPERATOR)
+def read(call: Call) -> dict:
+    first, last = metrics.parse_range(call.query.get("from"), call.query.get("to"), now=call.now)
+    return metrics.report(call.path["metric"], first, last)
+
+
+@route(bp, "POST", "/operator/metrics/rollup", auth=OPERATOR, body=Range)
+def backfill(call: Call) -> dict:
+    """Rebuild the rows of ``from..to`` (at most 31 days a call; the CLI takes any range)."""
+    body: Range = call.body
+    first, last = metrics.parse_range(body.first.isoformat(), body.last.isoformat(), now=call.now,
+                                      max_days=metrics.MAX_BACKFILL_DAYS)
+    reports = rollup.backfill(first, last, now=call.now)
+    return {"days": [msgspec.structs.asdict(r) for r in reports]}
