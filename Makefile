@@ -5,11 +5,19 @@ PY     := $(VENV)/bin/python
 DB     ?= moto
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test conformance bench package-check ci clean
+TOOLS  := $(VENV)/.tools-installed
+USERS  ?= 200
+DAYS   ?= 35
+
+.PHONY: dev test conformance bench package-check simulate dashboard-test vendor ci clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(TOOLS): $(STAMP) requirements-tools.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -20,7 +28,7 @@ dev: $(STAMP) $(if $(filter dynamodb-local,$(DB)),node_modules/.installed)
 	$(PY) -m devstack --db $(DB)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/browser
 
 conformance: $(STAMP) node_modules/.installed
 	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest tests/integration tests/e2e
@@ -30,6 +38,20 @@ bench: $(STAMP) node_modules/.installed
 
 package-check: $(STAMP)
 	$(PY) -m infra.package_check
+
+# Against the running `make dev`: make simulate USERS=500 DAYS=45 (SIMULATE_ARGS="--workers 8 --holdout 30")
+simulate: $(TOOLS)
+	$(PY) -m devstack.simulation --users $(USERS) --days $(DAYS) $(SIMULATE_ARGS)
+
+# The dashboard in Debian's Chromium, headless, against a stack and a small simulation of its own.
+dashboard-test: $(TOOLS)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	$(PY) -m pytest tests/browser
+
+# Chart.js from npm into the package (chalice packages only chalicelib/); a test checks they match.
+vendor: node_modules/.installed
+	cp node_modules/chart.js/dist/chart.umd.min.js chalicelib/admin/assets/
+	cp node_modules/chart.js/LICENSE.md chalicelib/admin/assets/chart.js-LICENSE.md
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

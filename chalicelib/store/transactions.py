@@ -116,11 +116,13 @@ def backoff(attempt: int) -> None:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Throttling, a timeout, DynamoDB's own hiccup: a retry may succeed; nothing was written."""
+    """Throttling, a timeout, DynamoDB's own hiccup: a retry may succeed (and, every handler
+    being idempotent, a retry of a write that did land changes nothing)."""
     if isinstance(exc, BotoCoreError):
         return True
     if isinstance(exc, PynamoDBException):
-        if exc.cause_response_code in TRANSIENT_CODES:
+        # First: a read timeout's cause carries ``response = None``, which cause_response_code trips on.
+        if isinstance(exc.cause, BotoCoreError):
             return True
-        return isinstance(exc.cause, BotoCoreError)
+        return exc.cause_response_code in TRANSIENT_CODES
     return False

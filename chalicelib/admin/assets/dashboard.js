@@ -230,6 +230,8 @@ $("login").addEventListener("submit", (e) => {
   $("login").hidden = true;
   load();
 });
+const asked = new URLSearchParams(location.search);
+for (const name of ["from", "to"]) if (asked.get(name)) $("range").elements[name].value = asked.get(name);
 $("range").addEventListener("submit", (e) => {
   e.preventDefault();
   load();
