@@ -96,8 +96,10 @@ def utcnow() -> datetime:
 
 
 def simulated_clock_allowed() -> bool:
-    """Only the local stack outside Lambda: a deployed stage's clock is the real one, always."""
-    return stage() == "local" and not in_lambda()
+    """Only the local stack outside Lambda: a deployed stage's clock is the real one, always.
+    The stage must be said, not defaulted, so that ``chalice package`` run from a plain shell
+    leaves the clock out of the deployed API."""
+    return os.environ.get("HUILIU_STAGE") == "local" and not in_lambda()
 
 
 def set_clock(instant: datetime | None) -> datetime:

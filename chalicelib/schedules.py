@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from types import ModuleType
 
 import msgspec
 
 from chalicelib import config
 from chalicelib.groupbuy import service as groupbuy
-from chalicelib.metrics import rollup
 from chalicelib.wakeup import service as wakeup
 from chalicelib.wechat import get_wechat
 
@@ -21,8 +21,15 @@ JOBS: dict[str, Callable[[datetime], object]] = {
     "wakeup-cart": lambda now: wakeup.run_cart(wechat=get_wechat(), now=now).as_dict(),
     "wakeup-post-purchase": lambda now: wakeup.run_post_purchase(wechat=get_wechat(), now=now).as_dict(),
     "wakeup-habit": lambda now: wakeup.run_habit(wechat=get_wechat(), now=now).as_dict(),
-    "metrics-rollup": rollup.yesterday,
+    "metrics-rollup": lambda now: _rollup().yesterday(now),
 }
+
+
+def _rollup() -> ModuleType:
+    # Imported when the nightly job runs, not in every function's cold start.
+    from chalicelib.metrics import rollup
+
+    return rollup
 
 
 def run(name: str, now: datetime | None = None) -> dict:

@@ -92,6 +92,9 @@ Then authorise the phone number (purchase level), with the token from the login:
   curl -s -X POST {api}/auth/phone -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{{\\"code\\": \\"phone:alice:$RANDOM\\"}}"
   curl -s {api}/me -H "Authorization: Bearer $TOKEN"
 
+Simulate a population (in another terminal): make simulate
+Operator dashboard: {api}/admin#key={LOCAL_ENV["HUILIU_OPERATOR_KEY"]}
+
 Ctrl-C stops everything.""",
         flush=True,
     )

@@ -28,9 +28,12 @@ print(f"package ok: {routes} routes, {len(MODELS)} tables, python {sys.version.s
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out, unpacked = Path(tmp, "out"), Path(tmp, "unpacked")
-        env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-east-1")}
+        env = {**{k: v for k, v in os.environ.items() if k != "HUILIU_STAGE"},
+               "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-east-1")}
         chalice = Path(sys.executable).parent / "chalice"
         subprocess.run([str(chalice), "package", "--stage", "prod", str(out)], cwd=ROOT, env=env, check=True)
+        if "/operator/clock" in (out / "sam.json").read_text():
+            sys.exit("the simulated clock is a local-stage control; it must not be in a deployed API")
         with zipfile.ZipFile(out / "deployment.zip") as z:
             z.extractall(unpacked)
         size = (out / "deployment.zip").stat().st_size / 2**20

@@ -22,6 +22,8 @@ from pynamodb.models import Model
 from chalicelib.store.base import meta
 
 DAY, COHORT, WAKEUP = "day", "cohort", "wakeup"
+RETENTION_DAYS = 30  # cohort rows for offsets 0..30: D1, D7, D30 and the curve
+REPURCHASE_DAYS = 90  # ... and up to 90 for second orders
 
 
 class MetricRow(Model):

@@ -21,7 +21,14 @@ from chalicelib.coupons.models import Coupon
 from chalicelib.events import rules as event_rules
 from chalicelib.events.models import DAY_SHARDS, Activity, Event
 from chalicelib.groupbuy.models import Group
-from chalicelib.metrics.models import COHORT, DAY, WAKEUP, MetricRow
+from chalicelib.metrics.models import (
+    COHORT,
+    DAY,
+    REPURCHASE_DAYS,
+    RETENTION_DAYS,
+    WAKEUP,
+    MetricRow,
+)
 from chalicelib.referral.models import ReferralStats
 from chalicelib.referral.service import CAMPAIGN
 from chalicelib.wakeup import rules as wakeup_rules
@@ -30,8 +37,6 @@ from chalicelib.wakeup.service import wakeup_rules as wakeup_book
 
 log = logging.getLogger(__name__)
 
-RETENTION_DAYS = 30  # cohort rows for offsets 0..30: D1, D7, D30 and the curve
-REPURCHASE_DAYS = 90
 OUTCOME_DAYS = 7  # a wake-up's effect: came back / ordered within this many days after the decision
 JOURNEYS = ("inactive", "cart", "post_purchase", "habit")
 FUNNEL = (("visit", None), ("view", "product_view"), ("cart", "add_to_cart"),

@@ -7,8 +7,7 @@ from datetime import date, datetime, timedelta
 from chalicelib import errors
 from chalicelib.config import china_day
 from chalicelib.metrics import stats
-from chalicelib.metrics.models import COHORT, DAY, WAKEUP, MetricRow
-from chalicelib.metrics.rollup import REPURCHASE_DAYS
+from chalicelib.metrics.models import COHORT, DAY, REPURCHASE_DAYS, WAKEUP, MetricRow
 
 MAX_RANGE_DAYS = 366
 MAX_BACKFILL_DAYS = 31  # per HTTP call: API Gateway gives a request 29 s; the CLI has no limit

@@ -3,19 +3,15 @@ and Ctrl-C stops every process it started."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
-from devstack import dynamodb_local
 from tests.conftest import BACKEND
+from tests.stack import start
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,24 +35,13 @@ def listening(port: int) -> bool:
 
 
 def test_the_local_stack_serves_the_readme_flow_and_stops_on_ctrl_c():
-    ports = [dynamodb_local.free_port() for _ in range(3)]
-    api_port, db_port, wechat_port = ports
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "--db", BACKEND, "--api-port", str(api_port),
-         "--db-port", str(db_port), "--wechat-port", str(wechat_port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("HUILIU_")},
-    )
+    stack = start(BACKEND)
+    ports = [stack.api_port, stack.db_port, stack.wechat_port]
     try:
-        banner = ""
-        deadline = time.monotonic() + 90
-        while "Ctrl-C stops everything." not in banner and time.monotonic() < deadline:
-            line = stack.stdout.readline()
-            assert line or stack.poll() is None, banner
-            banner += line
-        assert f"http://127.0.0.1:{api_port}/auth/login" in banner
+        assert f"{stack.api}/auth/login" in stack.banner
+        assert f"{stack.api}/admin#key=" in stack.banner
 
-        api = f"http://127.0.0.1:{api_port}"
+        api = stack.api
         name = "readme" + uuid.uuid4().hex[:6]
         status, login = request("POST", api + "/auth/login", {"code": f"demo:{name}:1"})
         assert status == 200 and login["user"]["level"] == "session"
@@ -67,6 +52,6 @@ def test_the_local_stack_serves_the_readme_flow_and_stops_on_ctrl_c():
         status, shop = request("GET", api + "/shop")
         assert status == 200 and len(shop["products"]) == 7
     finally:
-        stack.send_signal(signal.SIGINT)
-        stack.wait(timeout=30)
+        stack.process.send_signal(signal.SIGINT)
+        stack.process.wait(timeout=30)
     assert [p for p in ports if listening(p)] == []

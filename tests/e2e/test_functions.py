@@ -49,6 +49,8 @@ def test_local_only_functions_do_not_exist_in_a_deployed_stage(monkeypatch):
     assert local_only == {("GET", "/operator/clock"), ("PUT", "/operator/clock")}
     monkeypatch.setenv("HUILIU_STAGE", "prod")
     assert not config.simulated_clock_allowed()
+    monkeypatch.delenv("HUILIU_STAGE")  # a plain shell running `chalice package`
+    assert not config.simulated_clock_allowed()
     with pytest.raises(RuntimeError):
         config.set_clock(config.utcnow())
     monkeypatch.setenv("HUILIU_STAGE", "local")

@@ -108,7 +108,7 @@ function retention(r) {
         label: arm === "all" ? "everyone" : arm === "journeys" ? "journeys on" : "holdout (journeys off)",
         data: r.curve[arm].map((x) => (x === null ? null : x * 100)),
         borderColor: COLOURS[arm], backgroundColor: COLOURS[arm], borderDash: arm === "all" ? [4, 4] : [],
-        pointRadius: 2, tension: 0.2,
+        pointRadius: 2, spanGaps: true,
       })),
     },
     options: { scales: { y: { min: 0, title: { display: true, text: "% of cohort active" } } } },
