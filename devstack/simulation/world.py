@@ -138,6 +138,8 @@ class World:
             self.events(p, [("page_view", {"page": "home"})])
             if rng.random() < 0.45:
                 self.api.call("checkin", "POST", "/checkin", {}, token=p.token)
+                if p.visits == 0 and rng.random() < p.consent / 2:  # 签到提醒: the habit journey's audience
+                    self.api.call("checkin-reminder", "POST", "/checkin/reminder", {"enabled": True}, token=p.token)
             self.check_bargains(p)
             if p.visits == 0 or rng.random() < 0.25:
                 self.subscribe(p, rng)
