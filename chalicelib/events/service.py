@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime, timedelta
 
 import msgspec
@@ -125,11 +126,12 @@ def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> 
              props=json.dumps({"amount": amount, "n": int(activity.orders)}), expires_at=now + KEPT).save()
 
 
-def referral_fact(inviter_id: str, invitee_id: str, *, now: datetime) -> Event:
+def referral_fact(inviter_id: str, *, now: datetime) -> Event:
     """The item that records, on the inviter's day, that an invitee signed up: the caller saves
-    it in its own transaction. It does not make the inviter active."""
-    return Event.of(f"u:{inviter_id}", f"referral:{invitee_id}", name=rules.REFERRAL_SIGNUP, at=now, received_at=now,
-                    expires_at=now + KEPT)
+    it in its own transaction (whose guard makes it once per invitee). It does not make the
+    inviter active, and it does not name the invitee: their deletion leaves nothing of them here."""
+    return Event.of(f"u:{inviter_id}", f"referral:{uuid.uuid4().hex}", name=rules.REFERRAL_SIGNUP, at=now,
+                    received_at=now, expires_at=now + KEPT)
 
 
 def record_refund(user_id: str, amount: int) -> None:

@@ -109,7 +109,7 @@ def attribute(invitee_id: str, code: str, *, shared_at: datetime | None, device_
                       | (ReferralDay.attributions < book.inviter_daily_cap))
         tx.update("stats", ReferralStats(CAMPAIGN, day), actions=[ReferralStats.signups.add(1)])
         # A fact of the inviter's day for the rollup's behaviour → referral conversion.
-        tx.save("fact", events.referral_fact(inviter_id, invitee_id, now=now))
+        tx.save("fact", events.referral_fact(inviter_id, now=now))
         if device:
             tx.save("device", DeviceAccount(device, invitee_id))
 

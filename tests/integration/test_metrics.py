@@ -49,7 +49,7 @@ def world():
     events.record_order(a, uid("o"), 1990, now=noon(day[0]))
     visit(b, day[0], "page_view", "share")
     events.ingest([events.Incoming(uid("e"), "page_view", None, {})], user_id=None, device_id=uid("dev"), now=noon(day[0]))
-    events.referral_fact(b, uid(), now=noon(day[0])).save()
+    events.referral_fact(b, now=noon(day[0])).save()
     ReferralStats(CAMPAIGN, day[0].isoformat()).update(actions=[ReferralStats.signups.add(1)])
     visit(a, day[1])
     visit(c, day[1])
