@@ -74,21 +74,25 @@ def roll_up(day: date, *, now: datetime) -> Report:
         per_actor[actor].add(name)
         if name == event_rules.ORDER_PAID:
             orders.append((actor[2:], int(json.loads(props or "{}").get("n", 0))))
-    users = {a[2:] for a, names in per_actor.items() if a.startswith("u:")}
+    # Activity is what people did: the server's facts about them (an inviter's referral) are not a visit.
+    active = {a: names for a, names in per_actor.items()
+              if names - set(event_rules.SERVER_ONLY) or event_rules.ORDER_PAID in names}
+    users = {a[2:] for a in active if a.startswith("u:")}
     activity = _activities(users | {u for u, _ in orders}, ("first_seen_day", "first_order_day"))
     book = wakeup_book()
+    arms = {u: wakeup_rules.arm(u, book) for u in users}
 
     values = {
-        "active": _active(per_actor, activity, day, book),
-        "funnel": _funnel(per_actor),
-        "behaviour": _behaviour(per_actor, orders),
+        "active": _active(active, activity, arms, day),
+        "funnel": _funnel(active),
+        "behaviour": _behaviour(active, orders),
         "coupons": _coupons(day),
         "groupbuy": _groupbuy(day),
         "bargain": _bargain(day),
         "referral": _referral(day, per_actor),
     }
     rows = [_row(DAY, day.isoformat(), values, now)]
-    rows += [_row(COHORT, key, counts, now) for key, counts in _cohorts(per_actor, activity, orders, day, book).items()]
+    rows += [_row(COHORT, key, counts, now) for key, counts in _cohorts(active, activity, arms, orders, day).items()]
     rows += [_row(WAKEUP, key, counts, now) for key, counts in _wakeups(day, now).items()]
     with MetricRow.batch_write() as batch:
         for row in rows:
@@ -112,35 +116,25 @@ def _activities(users: Iterable[str], attributes: tuple[str, ...]) -> dict[str, 
     return {a.user_id: a for a in Activity.batch_get(keys, attributes_to_get=["user_id", *attributes])}
 
 
-def _behaving(names: set[str]) -> bool:
-    """Activity is what the user did: the server's facts about them are not a visit."""
-    return bool(names - set(event_rules.SERVER_ONLY)) or event_rules.ORDER_PAID in names
-
-
 # --- the day row -----------------------------------------------------------------------------
-def _active(per_actor: dict[str, set[str]], activity: dict[str, Activity], day: date,
-            book: wakeup_rules.WakeupRules) -> dict:
+def _active(active: dict[str, set[str]], activity: dict[str, Activity], arms: dict[str, str], day: date) -> dict:
     counts: Counter[str] = Counter()
-    for actor, names in per_actor.items():
-        if not _behaving(names):
-            continue
+    for actor in active:
         if actor.startswith("d:"):
             counts["devices"] += 1
             continue
         user = actor[2:]
         counts["users"] += 1
-        counts[wakeup_rules.arm(user, book)] += 1
+        counts[arms[user]] += 1
         a = activity.get(user)
         if a is not None and a.first_seen_day == day.isoformat():
             counts["new"] += 1
     return dict(counts)
 
 
-def _funnel(per_actor: dict[str, set[str]]) -> dict:
+def _funnel(active: dict[str, set[str]]) -> dict:
     counts = {step: 0 for step, _ in FUNNEL}
-    for names in per_actor.values():
-        if not _behaving(names):
-            continue
+    for names in active.values():
         for step, name in FUNNEL:
             if name is None or name in names:
                 counts[step] += 1
@@ -150,14 +144,14 @@ def _funnel(per_actor: dict[str, set[str]]) -> dict:
 BEHAVIOURS = (("visit", None), ("click", "product_view"), ("share", "share"))
 
 
-def _behaviour(per_actor: dict[str, set[str]], orders: list[tuple[str, int]]) -> dict:
+def _behaviour(active: dict[str, set[str]], orders: list[tuple[str, int]]) -> dict:
     """For users who visited, clicked a product, shared: how many of them also ordered that day,
     repurchased (an order that was not their first), or brought a referral signup."""
     repeat = {u for u, n in orders if n >= 2}
     out: dict[str, dict[str, int]] = {}
     for key, name in BEHAVIOURS:
-        group = [(a[2:], names) for a, names in per_actor.items()
-                 if a.startswith("u:") and _behaving(names) and (name is None or name in names)]
+        group = [(a[2:], names) for a, names in active.items()
+                 if a.startswith("u:") and (name is None or name in names)]
         out[key] = {
             "users": len(group),
             "ordered": sum(event_rules.ORDER_PAID in names for _, names in group),
@@ -207,18 +201,18 @@ def _referral(day: date, per_actor: dict[str, set[str]]) -> dict:
 
 
 # --- cohort rows -----------------------------------------------------------------------------
-def _cohorts(per_actor: dict[str, set[str]], activity: dict[str, Activity], orders: list[tuple[str, int]],
-             day: date, book: wakeup_rules.WakeupRules) -> dict[str, dict]:
+def _cohorts(active: dict[str, set[str]], activity: dict[str, Activity], arms: dict[str, str],
+             orders: list[tuple[str, int]], day: date) -> dict[str, dict]:
     rows: dict[str, Counter[str]] = defaultdict(Counter)
-    for actor, names in per_actor.items():
+    for actor in active:
         a = activity.get(actor[2:]) if actor.startswith("u:") else None
-        if a is None or not _behaving(names) or not a.first_seen_day:
+        if a is None or not a.first_seen_day:
             continue
         offset = (day - date.fromisoformat(a.first_seen_day)).days
         if 0 <= offset <= RETENTION_DAYS:
             row = rows[_cohort_key(a.first_seen_day, offset)]
             row["active"] += 1
-            row[wakeup_rules.arm(a.user_id, book)] += 1
+            row[arms[a.user_id]] += 1
     for user, n in orders:
         a = activity.get(user)
         if n == 1:
@@ -239,7 +233,7 @@ def _wakeups(day: date, now: datetime) -> dict[str, dict]:
     """Decisions of ``day`` and of the days whose outcome window is still open, each judged on
     the days up to yesterday (never on ``day``'s run order): a re-run gives the same rows."""
     latest = china_day(now) - timedelta(days=1)
-    out: dict[str, dict] = {}
+    decisions: dict[tuple[date, date, str], list[tuple[str, str]]] = {}
     for back in range(OUTCOME_DAYS + 1):
         decided = day - timedelta(days=back)
         through = min(decided + timedelta(days=OUTCOME_DAYS), latest)
@@ -248,15 +242,17 @@ def _wakeups(day: date, now: datetime) -> dict[str, dict]:
         for journey in JOURNEYS:
             sends = [(s.user_id, s.state) for s in Send.by_journey_day.query(f"{journey}#{decided.isoformat()}")]
             if sends:
-                out[f"{decided.isoformat()}#{journey}"] = _outcomes(sends, decided, through)
-    return out
+                decisions[(decided, through, journey)] = sends
+    # One read for every user decided on in these days, however many journeys and days name them.
+    activity = _activities((u for sends in decisions.values() for u, _ in sends), ("active_day_set", "order_day_set"))
+    return {f"{decided.isoformat()}#{journey}": _outcomes(sends, activity, decided, through)
+            for (decided, through, journey), sends in decisions.items()}
 
 
-def _outcomes(sends: list[tuple[str, str]], decided: date, through: date) -> dict:
+def _outcomes(sends: list[tuple[str, str]], activity: dict[str, Activity], decided: date, through: date) -> dict:
     """Intention to treat: every decision that was not a holdout counts as treated, even one
     skipped for lack of consent, so the two groups differ only by the random assignment."""
     window = {(decided + timedelta(days=i)).isoformat() for i in range(1, (through - decided).days + 1)}
-    activity = _activities((u for u, _ in sends), ("active_day_set", "order_day_set"))
     counts: Counter[str] = Counter()
     for user, state in sends:
         arm = "holdout" if state == "holdout" else "treated"

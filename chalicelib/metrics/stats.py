@@ -10,6 +10,7 @@ from chalicelib.referral.rules import k_factor
 Z95 = 1.959964  # two-sided 95% normal quantile
 ARMS = ("journeys", "holdout")
 RETENTION_MARKS = (1, 7, 30)
+OUTCOME_COUNTS = tuple(f"{arm}{what}" for arm in ("treated", "holdout") for what in ("", "Returned", "Ordered"))
 
 
 def rate(part: float, whole: float) -> float | None:
@@ -149,7 +150,7 @@ def wakeup(wakeup_rows: dict[tuple[str, str], dict]) -> dict:
     for (_, journey), counts in wakeup_rows.items():
         for name in (journey, "all"):
             c = per.setdefault(name, Counter())
-            c.update({k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)})
+            c.update({k: counts.get(k, 0) for k in OUTCOME_COUNTS})
             c["decisionDays"] += 1
             c["completeDays"] += bool(counts.get("complete"))
     out = {}
