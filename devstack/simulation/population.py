@@ -34,7 +34,6 @@ class Person:
     messaged: set[int] = field(default_factory=set)  # days a wake-up message reached them
     bargains: list[str] = field(default_factory=list)  # their own, still to look at
     visits: int = 0
-    orders: int = 0
 
     def visits_today(self, day: int, rng: random.Random) -> bool:
         if self.last_visit is None:

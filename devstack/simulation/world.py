@@ -14,7 +14,6 @@ import itertools
 import random
 import threading
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -42,7 +41,7 @@ class Shared:
 
     bargains: list[tuple[str, str]] = field(default_factory=list)  # (bargain id, owner name)
     groups: list[tuple[str, str]] = field(default_factory=list)  # (group id, leader name)
-    invites: list[tuple[str, str]] = field(default_factory=list)  # (invite code, shared at)
+    invites: list[str] = field(default_factory=list)  # invite codes of yesterday's shares
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -88,7 +87,7 @@ class World:
         born = self.population.arrive(index, arrivals)
         with self.shared.lock:
             invites, self.shared.invites = self.shared.invites, []
-        for code, _ in invites:  # yesterday's shares bring their friends today
+        for code in invites:  # yesterday's shares bring their friends today
             born += self.population.arrive(index, 1, invited_by=code)
         visited: set[str] = set()
         for at, what in SCHEDULE:
@@ -204,7 +203,7 @@ class World:
             p.invite_code = self.api.call("referral-me", "GET", "/referral/me", token=p.token).body["code"]
         friends = sum(rng.random() < 0.35 for _ in range(3))
         with self.shared.lock:
-            self.shared.invites += [(p.invite_code, "")] * friends
+            self.shared.invites += [p.invite_code] * friends
 
     def buy(self, p: Person, product: dict, rng: random.Random) -> None:
         token = self.purchase_level(p)
@@ -215,7 +214,7 @@ class World:
         self.events(p, [("checkout_start", {"cart": [product["productId"]]})])
         quote = self.api.call("coupons-best", "POST", "/coupons/best",
                               {"items": [{"productId": product["productId"], "qty": qty}]}, token=token).body
-        order = f"{self.run}-o{next(self.orders)}"
+        order = self.order_id()
         best = quote.get("best")
         if best:
             line = {"productId": product["productId"], "category": product["category"], "price": product["price"], "qty": qty}
@@ -226,10 +225,12 @@ class World:
             self.api.call("server-coupon-consume", "POST", f"/server/coupons/{best['couponId']}/consume",
                           {"userId": p.user_id, "orderId": order}, headers=SERVER)
 
+    def order_id(self) -> str:
+        return f"{self.run}-o{next(self.orders)}"
+
     def pay(self, p: Person, order: str, amount: int) -> None:
         self.api.call("server-order-paid", "POST", f"/server/orders/{order}/paid", {"userId": p.user_id, "amount": amount},
                       headers=SERVER)
-        p.orders += 1
 
     def start_bargain(self, p: Person) -> None:
         answer = self.api.call("bargain-start", "POST", f"/bargain/{self.run}-bg", token=self.purchase_level(p),
@@ -248,7 +249,7 @@ class World:
                 self.shared.groups.append((answer.body["groupId"], p.name))
 
     def pay_group(self, p: Person, joined: dict) -> None:
-        order = f"{self.run}-o{next(self.orders)}"
+        order = self.order_id()
         self.events(p, [("checkout_start", {"cart": []})])
         # 409: the group's deadline passed between the join and the payment; the merchant refunds it.
         paid = self.api.call("server-groupbuy-paid", "POST", f"/server/groupbuy/orders/{joined['orderRef']}/paid",
@@ -285,14 +286,9 @@ class World:
             if card["state"] != "complete":
                 continue
             bought = self.api.call("bargain-buy", "POST", f"/bargain/{bargain_id}/buy", token=self.purchase_level(p))
-            order = f"{self.run}-o{next(self.orders)}"
+            order = self.order_id()
             self.events(p, [("checkout_start", {"cart": [card["productId"]]})])
             self.api.call("server-bargain-purchased", "POST", f"/server/bargain/{bargain_id}/purchased",
                           {"orderId": order}, headers=SERVER)
             self.pay(p, order, int(bought.body["price"]))
 
-
-def each_day(world: World, days: int, arrivals: Callable[[int], int], progress: Callable[[int], None]) -> None:
-    for index in range(days):
-        world.day(index, arrivals(index))
-        progress(index)
