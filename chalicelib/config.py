@@ -19,6 +19,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_TABLE_PREFIX = "huiliu-local-"
 DEFAULT_REGION = "ap-east-1"
 WECHAT_API = "https://api.weixin.qq.com/"
+# A token lives at most this long, whatever its claims say: one minted with a far ``exp`` (a
+# leaked key, a bug, a misconfigured TTL) would otherwise outlive an erasure's revocation.
+MAX_TOKEN_TTL_SECONDS = 24 * 3600
 SECRET_NAMES = ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY", "HUILIU_OPERATOR_KEY", "HUILIU_SERVER_KEY")
 
 
@@ -66,12 +69,15 @@ def settings() -> Settings:
     if missing:
         raise RuntimeError(f"configuration is missing {', '.join(missing)}")
     base = env.get("HUILIU_WECHAT_API_BASE", WECHAT_API)
+    ttl = int(env.get("HUILIU_TOKEN_TTL_SECONDS", "7200"))
+    if not 60 <= ttl <= MAX_TOKEN_TTL_SECONDS:
+        raise RuntimeError(f"HUILIU_TOKEN_TTL_SECONDS must be 60 to {MAX_TOKEN_TTL_SECONDS}")
     return Settings(
         stage=stage(),
         wechat_appid=env["HUILIU_WECHAT_APPID"],
         wechat_api_base=base if base.endswith("/") else base + "/",
         wechat_auto_retry=env.get("HUILIU_WECHAT_AUTO_RETRY", "1") == "1",
-        token_ttl_seconds=int(env.get("HUILIU_TOKEN_TTL_SECONDS", "7200")),
+        token_ttl_seconds=ttl,
         wechat_secret=secrets["HUILIU_WECHAT_SECRET"],
         token_key=secrets["HUILIU_TOKEN_KEY"],
         operator_key=secrets["HUILIU_OPERATOR_KEY"],

@@ -7,10 +7,13 @@ from types import ModuleType
 import msgspec
 
 from chalicelib import errors
+from chalicelib.config import MAX_TOKEN_TTL_SECONDS
 from chalicelib.auth.levels import PURCHASE, SESSION
 
 ISSUER = "huiliu"
 ALGORITHM = "HS256"
+# Lambdas' clocks agree to well under this; more than that in the future was not issued by us.
+CLOCK_SKEW_SECONDS = 60
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -47,8 +50,18 @@ def verify(token: str, *, key: str, now: datetime) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise errors.TokenInvalid() from exc
-    if claims["exp"] <= now.timestamp():
+    issued, expires = claims["iat"], claims["exp"]
+    if not (_is_instant(issued) and _is_instant(expires)):
+        raise errors.TokenInvalid()
+    if issued > now.timestamp() + CLOCK_SKEW_SECONDS or not 0 < expires - issued <= MAX_TOKEN_TTL_SECONDS:
+        raise errors.TokenInvalid()
+    if expires <= now.timestamp():
         raise errors.TokenExpired()
     if claims["lvl"] not in (SESSION, PURCHASE) or not isinstance(claims["sub"], str):
         raise errors.TokenInvalid()
     return Principal(user_id=claims["sub"], level=claims["lvl"])
+
+
+def _is_instant(value: object) -> bool:
+    # bool is an int to Python, and a float can be inf or nan: neither is a time we issued.
+    return type(value) is int
