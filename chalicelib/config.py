@@ -22,7 +22,8 @@ WECHAT_API = "https://api.weixin.qq.com/"
 # A token lives at most this long, whatever its claims say: one minted with a far ``exp`` (a
 # leaked key, a bug, a misconfigured TTL) would otherwise outlive an erasure's revocation.
 MAX_TOKEN_TTL_SECONDS = 24 * 3600
-SECRET_NAMES = ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY", "HUILIU_OPERATOR_KEY", "HUILIU_SERVER_KEY")
+SECRET_NAMES = ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY", "HUILIU_OPERATOR_KEY", "HUILIU_SERVER_KEY",
+                "HUILIU_PSEUDONYM_KEY")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Settings:
     token_key: str = field(repr=False)
     operator_key: str = field(repr=False)  # the merchant's staff: templates, rules, reports
     server_key: str = field(repr=False)  # the merchant's order system
+    # Keys the hashes that outlive an erasure (``chalicelib.kept_limits``): never rotate it, or
+    # erased users who come back get their once-only grants again.
+    pseudonym_key: str = field(repr=False)
 
 
 def table_prefix() -> str:
@@ -82,6 +86,7 @@ def settings() -> Settings:
         token_key=secrets["HUILIU_TOKEN_KEY"],
         operator_key=secrets["HUILIU_OPERATOR_KEY"],
         server_key=secrets["HUILIU_SERVER_KEY"],
+        pseudonym_key=secrets["HUILIU_PSEUDONYM_KEY"],
     )
 
 

@@ -25,6 +25,7 @@ LOCAL_ENV = {
     "HUILIU_TOKEN_KEY": "local-only-token-key-change-me-in-aws-0123456789",
     "HUILIU_OPERATOR_KEY": "local-operator-key",
     "HUILIU_SERVER_KEY": "local-server-key",
+    "HUILIU_PSEUDONYM_KEY": "local-only-pseudonym-key-change-me-in-aws-01234",
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_DEFAULT_REGION": "ap-east-1",
