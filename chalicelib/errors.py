@@ -30,6 +30,12 @@ class InvalidJson(AppError):
     code, status, message = "INVALID_JSON", 400, "The request body must be a JSON object."
 
 
+class JsonTooDeep(InvalidJson):
+    """The body nests arrays or objects deeper than any request of ours (the decoder recurses)."""
+
+    code, message = "JSON_TOO_DEEP", "The request body nests arrays or objects too deeply."
+
+
 class PayloadTooLarge(AppError):
     """The body is larger than the function accepts."""
 

@@ -18,6 +18,7 @@ import msgspec
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import config, errors
+from chalicelib.api import json_depth
 from chalicelib.auth import tokens
 from chalicelib.auth.levels import (
     ANONYMOUS,
@@ -187,9 +188,17 @@ def _body(request: Request, struct: type | None, limit: int) -> Any:
         if optional(struct):  # no body at all is fine where every field is optional
             return msgspec.convert({}, struct)
         raise errors.InvalidJson()
+    if json_depth.too_deep(raw):
+        raise _too_deep()
     try:
         return msgspec.json.decode(raw, type=struct)
     except msgspec.ValidationError as exc:
         raise errors.ValidationFailed(str(exc)) from exc
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise errors.InvalidJson() from exc
+    except RecursionError as exc:  # the scan above should make this unreachable; a 400 beats a 500
+        raise _too_deep() from exc
+
+
+def _too_deep() -> errors.JsonTooDeep:
+    return errors.JsonTooDeep(f"The request body nests arrays or objects more than {json_depth.MAX_DEPTH} levels deep.")

@@ -8,6 +8,7 @@ import pytest
 import app as application
 from chalicelib import config
 from chalicelib.api.http import optional
+from chalicelib.api.json_depth import MAX_DEPTH
 
 ROUTES = sorted((method, path) for path, methods in application.app.routes.items() for method in methods)
 WITH_BODY = [(m, p) for m, p in ROUTES if m in ("POST", "PUT", "PATCH")]
@@ -33,11 +34,14 @@ def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: {"product_id": "p-longjing", "name": "membership"}.get(m[1], "x-1"), path)
 
 
+def level(method: str, path: str) -> str:
+    return application.app.routes[path][method].view_function.auth
+
+
 def credential(api, name: str, method: str, path: str) -> str:
     """What the function asks for, so the body, not the caller, is what gets refused."""
-    level = application.app.routes[path][method].view_function.auth
     s = config.settings()
-    return {"operator": s.operator_key, "server": s.server_key}.get(level) or api.purchase_token(name)
+    return {"operator": s.operator_key, "server": s.server_key}.get(level(method, path)) or api.purchase_token(name)
 
 
 @pytest.mark.parametrize("method,path", WITH_BODY)
@@ -50,6 +54,44 @@ def test_a_malformed_body_is_a_4xx_with_a_code(api, name, method, path, case):
     assert response.status_code in (400, 413, 422), (case, response.status_code, response.text)
     assert set(response.json) == {"error"} and response.json["error"]["code"].isupper()
     assert "Traceback" not in response.text
+
+
+# 2,000 levels in 4 KB: past msgspec's recursion limit, so a decoder left to meet it raised
+# RecursionError (a 500) on every function that reads a body, or refuses one.
+DEEP = b'{"a": ' + b"[" * 2000 + b"]" * 2000 + b"}"
+
+
+@pytest.mark.parametrize("method,path", ROUTES)
+def test_deep_nesting_from_anyone_is_refused_before_decoding(api, method, path):
+    response = api.call(method, concrete(path), raw=DEEP)
+
+    if level(method, path) == "anonymous":
+        assert response.status_code == 400 and response.json["error"]["code"] == "JSON_TOO_DEEP", response.text
+    else:  # who is calling is checked first: the body of a stranger is never read
+        assert response.status_code in (401, 403), response.text
+
+
+@pytest.mark.parametrize("method,path", ROUTES)
+def test_deep_nesting_from_an_authorised_caller_is_refused_before_decoding(api, name, method, path):
+    response = api.call(method, concrete(path), raw=DEEP, token=credential(api, name, method, path))
+
+    assert response.status_code == 400 and response.json["error"]["code"] == "JSON_TOO_DEEP", response.text
+
+
+def events_nested(depth: int) -> bytes:
+    """An events batch whose props reach ``depth`` levels (body, events, event, props, arrays)."""
+    arrays = depth - 4
+    return b'{"events": [{"id": "e1", "name": "page_view", "props": {"x": ' + b"[" * arrays + b"]" * arrays + b"}}]}"
+
+
+def test_nesting_up_to_the_limit_is_read(api, name):
+    token = api.login(name)["token"]
+
+    fine = api.call("POST", "/events", raw=events_nested(MAX_DEPTH), token=token)
+    too_deep = api.call("POST", "/events", raw=events_nested(MAX_DEPTH + 1), token=token)
+
+    assert fine.status_code == 200 and fine.json["accepted"] == 1, fine.text
+    assert too_deep.status_code == 400 and too_deep.json["error"]["code"] == "JSON_TOO_DEEP"
 
 
 @pytest.mark.parametrize("method,path", [(m, p) for m, p in ROUTES if m != "GET"])
