@@ -15,6 +15,7 @@ from chalicelib.events.models import Activity as UserActivity
 from chalicelib.events.models import Event
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.jobs import JobCursor
+from chalicelib.limits.models import RateCounter
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
 from chalicelib.metrics.models import MetricRow
 from chalicelib.outbox.models import OutboxEvent
@@ -68,4 +69,5 @@ MODELS: tuple[type[Model], ...] = (
     ContactCap,
     Send,
     MetricRow,
+    RateCounter,
 )

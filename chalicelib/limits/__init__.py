@@ -1,0 +1,1 @@
+"""Abuse limits: per-user, per-device and per-network request budgets, counted in DynamoDB."""

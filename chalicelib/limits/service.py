@@ -1,0 +1,44 @@
+"""Taking from a budget: one conditional ``UpdateItem``, so a limit holds across Lambdas."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime, timezone
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import config, errors
+from chalicelib.limits import rules
+from chalicelib.limits.models import RateCounter
+
+log = logging.getLogger(__name__)
+
+
+def take(limit: rules.Limit, subject: str, n: int = 1, *, now: datetime) -> None:
+    """Count ``n`` units of ``subject`` against ``limit``, or raise ``RateLimited`` (with the
+    seconds to the window's end) and count nothing."""
+    digest = _digest(limit.scope, subject)
+    w = rules.window(limit, now, phase=int(digest[:8], 16))
+    if n > limit.count:  # could never fit; also keeps a first take from overshooting
+        raise errors.RateLimited(retry_after=rules.retry_after(w, now))
+    counter = RateCounter(f"{limit.scope}#{digest}#{w.start}")
+    try:
+        # ADD under the condition is the whole guarantee: DynamoDB applies concurrent takes one
+        # at a time, and one that would pass the limit changes nothing.
+        counter.update(
+            actions=[RateCounter.taken.add(n),
+                     RateCounter.expires_at.set(datetime.fromtimestamp(w.end, timezone.utc))],
+            condition=RateCounter.taken.does_not_exist() | (RateCounter.taken <= limit.count - n),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        log.info("rate limited", extra={"scope": limit.scope})
+        raise errors.RateLimited(retry_after=rules.retry_after(w, now)) from exc
+
+
+def _digest(scope: str, subject: str) -> str:
+    # Keyed: an unkeyed hash of an IPv4 address is reversed by trying all 2^32 of them.
+    key = hmac.new(config.settings().token_key.encode(), b"rate-limit subjects", hashlib.sha256).digest()
+    return hmac.new(key, f"{scope}:{subject}".encode(), hashlib.sha256).hexdigest()[:32]
