@@ -221,6 +221,8 @@ class WeChat:
 
 
 def _mapped(errcode: int | None, errmsg: str | None, invalid_code: type[errors.AppError]) -> errors.AppError:
+    if errcode == CODE_USED and invalid_code is errors.WechatCodeInvalid:
+        return errors.WechatCodeUsed()
     if errcode in (CODE_INVALID, CODE_USED):
         return invalid_code()
     if errcode == HIGH_RISK:

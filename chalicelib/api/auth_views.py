@@ -9,10 +9,13 @@ from chalice import Blueprint
 
 from chalicelib import errors, privacy
 from chalicelib.api.http import Call, route
+from chalicelib.api.limiting import caller_network
 from chalicelib.auth import service
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.config import china_day, iso
 from chalicelib.events import service as events
+from chalicelib.limits import service as limits
+from chalicelib.limits.rules import LIMITS
 from chalicelib.members import service as members
 from chalicelib.wechat import get_wechat
 
@@ -47,6 +50,9 @@ class PhoneBody(msgspec.Struct, rename="camel"):
 @route(bp, "POST", "/auth/login", auth=ANONYMOUS, body=LoginBody)
 def login(call: Call) -> dict:
     body: LoginBody = call.body
+    # Before WeChat is asked: a flood of made-up codes would spend the app's quota there.
+    limit = LIMITS.invite_logins_per_address if body.invite else LIMITS.logins_per_address
+    limits.take(limit, caller_network(call), now=call.now)
     invite = None
     if body.invite:
         shared_at = body.invite.shared_at

@@ -8,6 +8,8 @@ from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION
 from chalicelib.bargain import service as bargain
 from chalicelib.config import iso
+from chalicelib.limits import service as limits
+from chalicelib.limits.rules import LIMITS
 from chalicelib.referral import service as referral
 
 bp = Blueprint(__name__)
@@ -36,6 +38,7 @@ def share_card(call: Call) -> dict:
 
 @route(bp, "POST", "/bargain/{ref}/help", auth=SESSION, body=Profile)
 def help_friend(call: Call) -> dict:
+    limits.take(LIMITS.bargain_helps_per_user, call.user_id, now=call.now)
     h = bargain.give_help(call.user_id, call.path["ref"], nickname=call.body.nickname,
                           avatar_url=call.body.avatar_url, now=call.now)
     return {"bargainId": call.path["ref"], "cut": h.amount, "cuts": h.cuts, "price": h.price, "complete": h.complete}

@@ -14,13 +14,13 @@ bp = Blueprint(__name__)
 STATES = (rules.UNUSED, rules.LOCKED, rules.USED, rules.EXPIRED)
 
 
-class CartItem(msgspec.Struct, rename="camel"):
+class CartLine(msgspec.Struct, rename="camel"):
     product_id: Id
     qty: Qty
 
 
 class Cart(msgspec.Struct):
-    items: list[CartItem]
+    lines: list[CartLine]  # ``lines``, as the order system's lock names them: one word for one thing
 
 
 @route(bp, "GET", "/coupons/claimable", auth=ANONYMOUS)
@@ -44,10 +44,10 @@ def my_coupons(call: Call) -> dict:
 
 @route(bp, "POST", "/coupons/best", auth=SESSION, body=Cart)
 def best(call: Call) -> dict:
-    items = call.body.items
-    if not 1 <= len(items) <= 100:
+    lines = call.body.lines
+    if not 1 <= len(lines) <= 100:
         raise errors.ValidationFailed("A cart has 1 to 100 lines.")
-    quote = service.best_for_cart(call.user_id, [(i.product_id, i.qty) for i in items], now=call.now)
+    quote = service.best_for_cart(call.user_id, [(x.product_id, x.qty) for x in lines], now=call.now)
     return {
         "total": quote.total,
         "payable": quote.payable,

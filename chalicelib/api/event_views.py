@@ -9,10 +9,13 @@ from chalice import Blueprint
 
 from chalicelib import errors
 from chalicelib.api.http import Call, route
+from chalicelib.api.limiting import caller_network
 from chalicelib.auth import service as auth
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.events import rules
 from chalicelib.events import service as events
+from chalicelib.limits import service as limits
+from chalicelib.limits.rules import LIMITS
 from chalicelib.wakeup import service as wakeup
 
 bp = Blueprint(__name__)
@@ -39,6 +42,7 @@ class Subscriptions(msgspec.Struct):
 @route(bp, "POST", "/events", auth=ANONYMOUS, body=Batch, max_body=rules.MAX_BYTES)
 def ingest(call: Call) -> dict:
     batch: Batch = call.body
+    _take_events(call, batch)
     incoming, refused = [], []
     for e in batch.events:
         when = _time(e.time)
@@ -59,6 +63,7 @@ def subscribe(call: Call) -> dict:
     for template in call.body.results:
         if not 0 < len(template) <= 64:
             raise errors.ValidationFailed("Template ids are 1 to 64 characters.")
+    limits.take(LIMITS.subscriptions_per_user, call.user_id, now=call.now)
     credits = wakeup.record_consent(call.user_id, auth.openid_of(call.user_id), call.body.results, now=call.now)
     return {"credits": credits}
 
@@ -66,6 +71,17 @@ def subscribe(call: Call) -> dict:
 @route(bp, "GET", "/subscriptions", auth=SESSION)
 def my_subscriptions(call: Call) -> dict:
     return {"credits": wakeup.credits_of(call.user_id)}
+
+
+def _take_events(call: Call, batch: Batch) -> None:
+    """Events count, not requests, and refused ones too: the limit is on what a caller makes us do."""
+    n = len(batch.events)
+    if call.principal is not None:
+        limits.take(LIMITS.events_per_user, call.principal.user_id, n, now=call.now)
+        return
+    limits.take(LIMITS.anonymous_events_per_address, caller_network(call), n, now=call.now)
+    if batch.device_id is not None:
+        limits.take(LIMITS.events_per_device, batch.device_id, n, now=call.now)
 
 
 def _time(value: Any) -> datetime | None | bool:

@@ -36,6 +36,8 @@ class User(Model):
     first_seen = UTCDateTimeAttribute()
     last_active = UTCDateTimeAttribute()
     login_count = NumberAttribute(default=0)
+    # Set when the erasure begins: from then on only the erasure itself may use the account.
+    erasing = UTCDateTimeAttribute(null=True)
 
 
 class ReceiptsByUser(GlobalSecondaryIndex):

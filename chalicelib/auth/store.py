@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import errors
 from chalicelib.auth.levels import PURCHASE, SESSION
@@ -14,6 +15,8 @@ from chalicelib.wechat import Phone, WxSession
 
 # WeChat's codes live five minutes; a receipt outlives the longest client retry of one.
 RECEIPT_LIFETIME = timedelta(minutes=10)
+# How long a request whose code was spent looks for the receipt of the request that spent it.
+RECEIPT_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
 def receipt_key(kind: str, code: str) -> str:
@@ -58,7 +61,7 @@ def bind_phone(user_id: str, phone: Phone, receipt: str | None, *, now: datetime
                 User.last_active.set(now),
             ],
             # A deleted account must not come back to life through a late request.
-            condition=User.user_id.exists(),
+            condition=User.user_id.exists() & User.erasing.does_not_exist(),
         )
         if receipt:
             tx.save("receipt", Receipt(receipt, user_id=user_id, level=PURCHASE, expires_at=now + RECEIPT_LIFETIME))
@@ -71,18 +74,36 @@ def bind_phone(user_id: str, phone: Phone, receipt: str | None, *, now: datetime
 
 def get_user(user_id: str) -> User:
     try:
-        return User.get(user_id)
+        user = User.get(user_id, consistent_read=True)
     except DoesNotExist as exc:
         raise errors.UserGone() from exc
+    if user.erasing is not None:
+        raise errors.UserGone()
+    return user
 
 
-def find_receipt(key: str, *, now: datetime) -> Receipt | None:
+def mark_erasing(user_id: str, *, now: datetime) -> None:
     try:
-        found = Receipt.get(key)
-    except DoesNotExist:
-        return None
-    # TTL deletes lazily, sometimes days late: an expired receipt is no receipt.
-    return found if found.expires_at > now else None
+        User(user_id).update(actions=[User.erasing.set(User.erasing | now)], condition=User.user_id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise errors.UserGone() from exc
+        raise
+
+
+def find_receipt(key: str, *, now: datetime, wait: bool = False) -> Receipt | None:
+    """The answer a code earned. ``wait``: the code may be in use by a concurrent duplicate of
+    this request, so look again for a moment (its WeChat call and write take tens of ms)."""
+    pauses = RECEIPT_WAITS if wait else ()
+    for pause in (0.0, *pauses):
+        time.sleep(pause)
+        try:
+            found = Receipt.get(key, consistent_read=True)
+        except DoesNotExist:
+            continue
+        # TTL deletes lazily, sometimes days late: an expired receipt is no receipt.
+        return found if found.expires_at > now else None
+    return None
 
 
 def delete_user(user_id: str) -> None:

@@ -16,10 +16,12 @@ import msgspec
 from chalicelib import errors
 from chalicelib.config import china_day, iso
 from chalicelib.coupons import rules, store
-from chalicelib.coupons.models import Coupon, CouponTemplate
+from chalicelib.coupons.models import Coupon, CouponQuota, CouponTemplate
+from chalicelib.idempotency import first_answer
 from chalicelib.members import service as members
 from chalicelib.shop import service as shop
 from chalicelib.shop.service import SHOP_ID
+from chalicelib.store import quotas
 from chalicelib.store.transactions import Cancelled, Transaction, run
 
 log = logging.getLogger(__name__)
@@ -84,18 +86,27 @@ def claimable(*, now: datetime) -> list[CouponTemplate]:
 
 def claim(user_id: str, template_id: str, *, idempotency_key: str | None, now: datetime) -> Coupon:
     """Claim a coupon. With the same Idempotency-Key, a retry returns the same coupon."""
-    t = store.template(template_id)
-    _check_open(t, CLAIM, now)
-    key = idempotency_key or uuid.uuid4().hex
-    return store.issue(t, _new_coupon(t, user_id, coupon_id(user_id, template_id, CLAIM, key), CLAIM, now))
+    cid = coupon_id(user_id, template_id, CLAIM, idempotency_key or uuid.uuid4().hex)
+
+    def attempt() -> Coupon:
+        t = store.template(template_id)
+        _check_open(t, CLAIM, now)
+        return store.issue(t, _new_coupon(t, user_id, cid, CLAIM, now))
+
+    return first_answer(idempotency_key, attempt, lambda: store.get(user_id, cid))
 
 
 def exchange(user_id: str, template_id: str, *, idempotency_key: str | None, now: datetime) -> Coupon:
     """The points shop: points spent and coupon issued in one transaction, or neither."""
+    cid = coupon_id(user_id, template_id, POINTS, idempotency_key or uuid.uuid4().hex)
+    return first_answer(idempotency_key, lambda: _exchange(user_id, template_id, cid, now),
+                        lambda: store.get(user_id, cid))
+
+
+def _exchange(user_id: str, template_id: str, cid: str, now: datetime) -> Coupon:
     t = store.template(template_id)
     _check_open(t, POINTS, now)
     price = int(t.points_price or 0)
-    cid = coupon_id(user_id, template_id, POINTS, idempotency_key or uuid.uuid4().hex)
     for _ in range(members.OPTIMISTIC_ATTEMPTS):
         allocation = members.plan_spend(user_id, price, now=now)
         coupon = _new_coupon(t, user_id, cid, POINTS, now)
@@ -286,6 +297,15 @@ def templates() -> list[CouponTemplate]:
 
 def forget(user_id: str) -> None:
     store.forget(user_id)
+
+
+def limits_used(user_id: str) -> dict[str, int]:
+    """How much of each template's per-user limit the user has used (kept through an erasure)."""
+    return quotas.used(CouponQuota, CouponQuota.claimed, user_id)
+
+
+def restore_limits(user_id: str, used: dict[str, int]) -> None:
+    quotas.restore(CouponQuota, CouponQuota.claimed, user_id, used)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -204,3 +204,16 @@ def record_refund(user_id: str, order_id: str, amount: int, *, now: datetime) ->
 
 def forget(user_id: str) -> None:
     store.forget(user_id)
+
+
+def limits_used(user_id: str) -> dict[str, int]:
+    """Paid orders, so that a returning customer is not new again (老带新 groups, first-order
+    rewards): kept through an erasure as a count, nothing about the orders themselves."""
+    member = store.member(user_id)
+    orders = int(member.orders or 0) if member else 0
+    return {"orders": orders} if orders else {}
+
+
+def restore_limits(user_id: str, used: dict[str, int]) -> None:
+    if used.get("orders"):
+        store.restore_orders(user_id, used["orders"])

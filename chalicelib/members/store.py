@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.config import iso
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
@@ -59,6 +59,16 @@ def record_growth(tx: Transaction, user_id: str, old: Member | None, growth: int
         actions.append(Member.tier_since.set(now))
     condition = Member.user_id.does_not_exist() if old is None else Member.growth == old.growth
     tx.update("member", Member(user_id), actions=actions, condition=condition)
+
+
+def restore_orders(user_id: str, orders: int) -> None:
+    """At least ``orders`` paid orders on the member (a new item otherwise empty)."""
+    try:
+        Member(user_id).update(actions=[Member.orders.set(orders)],
+                               condition=Member.orders.does_not_exist() | (Member.orders < orders))
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def forget(user_id: str) -> None:

@@ -13,7 +13,13 @@ Key patterns:
 """
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -28,6 +34,20 @@ class Consent(Model):
     last_answer = UnicodeAttribute()  # accept | reject | ban | filter
     openid = UnicodeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class ConsentReport(Model):
+    """What the mini-program reported of the user's subscribe-message answers, two kinds by ``ref``:
+    ``key#<Idempotency-Key>`` holds a report's answer (a replay gets it again, adds nothing);
+    ``day#<China day>#<template>`` counts the credits a day's reports added to one template.
+    Both live two days (TTL): long enough for any client retry and for the day's cap."""
+
+    Meta = meta("consent-reports")
+    user_id = UnicodeAttribute(hash_key=True)
+    ref = UnicodeAttribute(range_key=True)
+    credits = MapAttribute(null=True)  # template → credits after the report (``key#`` items)
+    added = NumberAttribute(null=True)  # credits added that day (``day#`` items)
+    expires_at = TTLAttribute()
 
 
 class ContactCap(Model):

@@ -25,7 +25,7 @@ from chalicelib.coupons import service as coupons
 from chalicelib.events.models import Activity
 from chalicelib.store.transactions import Cancelled, Transaction, run
 from chalicelib.wakeup import rules
-from chalicelib.wakeup.models import Consent, ContactCap, Send
+from chalicelib.wakeup.models import Consent, ConsentReport, ContactCap, Send
 from chalicelib.wechat import NO_CONSENT, REFUSED, SENT, STOP, WeChat
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 RULES_NAME = "wakeup"
 ANSWERS = ("accept", "reject", "ban", "filter")
 IN_FLIGHT = timedelta(minutes=15)  # a claim older than this was cut off mid-send: retake it
+# What a self-reported subscribe-message answer can add: real users accept a template a few
+# times a day at most, and WeChat itself refuses (43101) past the credits a user really gave.
+CREDITS_PER_DAY = 5
+MAX_CREDITS = 50
+REPORT_KEPT = timedelta(days=2)
 
 
 class Report(msgspec.Struct):
@@ -71,24 +76,70 @@ def parse_rules(body: dict) -> rules.WakeupRules:
 
 
 # --- consent ---------------------------------------------------------------------------------
-def record_consent(user_id: str, openid: str, answers: dict[str, str], *, now: datetime) -> dict[str, int]:
-    """``wx.requestSubscribeMessage``'s result: each 'accept' is one more send of that template."""
-    credits = {}
-    for template_id, answer in answers.items():
-        actions = [Consent.last_answer.set(answer), Consent.openid.set(openid), Consent.updated_at.set(now)]
-        if answer == "accept":
-            actions.append(Consent.credits.add(1))
-        elif answer == "ban":  # the user turned the template off: nothing may be sent any more
-            actions.append(Consent.credits.set(0))
-        item = Consent(user_id, template_id)
-        item.update(actions=actions)
-        credits[template_id] = int(item.credits or 0)
+def record_consent(user_id: str, openid: str, answers: dict[str, str], *, idempotency_key: str | None,
+                   now: datetime) -> dict[str, int]:
+    """``wx.requestSubscribeMessage``'s result: each 'accept' is one more send of that template.
+
+    The mini-program reports this itself, so a report is believed only so far: one credit per
+    template a report (WeChat asks about a template once a call), ``CREDITS_PER_DAY`` a
+    template and China day, ``MAX_CREDITS`` held; an accept past those records the answer
+    and adds nothing. With an Idempotency-Key, a replayed report adds nothing and gets its
+    first answer. One transaction, so a report counts whole or not at all.
+    """
+    day = china_day(now).isoformat()
+    expires = now + REPORT_KEPT
+    capped: set[str] = set()  # templates past a cap: their answer is recorded, no credit added
+    for attempt in range(len(answers) + 1):
+
+        def build(tx: Transaction) -> None:
+            for template_id, answer in answers.items():
+                actions = [Consent.last_answer.set(answer), Consent.openid.set(openid), Consent.updated_at.set(now)]
+                if answer == "accept" and template_id not in capped:
+                    actions.append(Consent.credits.add(1))
+                    tx.update(f"day:{template_id}", ConsentReport(user_id, f"day#{day}#{template_id}"),
+                              actions=[ConsentReport.added.add(1), ConsentReport.expires_at.set(expires)],
+                              condition=ConsentReport.added.does_not_exist()
+                              | (ConsentReport.added < CREDITS_PER_DAY))
+                    condition = Consent.credits.does_not_exist() | (Consent.credits < MAX_CREDITS)
+                else:
+                    if answer == "ban":  # the user turned the template off: nothing may be sent any more
+                        actions.append(Consent.credits.set(0))
+                    condition = None
+                tx.update(f"consent:{template_id}", Consent(user_id, template_id), actions=actions,
+                          condition=condition)
+            if idempotency_key is not None:
+                tx.save("report", ConsentReport(user_id, f"key#{idempotency_key}", expires_at=expires),
+                        condition=ConsentReport.ref.does_not_exist())
+
+        try:
+            run(build)
+            break
+        except Cancelled as exc:
+            if "report" in exc.failed:
+                return _reported(user_id, idempotency_key)
+            over = {name.split(":", 1)[1] for name in exc.failed if name.split(":", 1)[0] in ("day", "consent")}
+            if not over or over <= capped or attempt == len(answers):
+                raise
+            capped |= over
+    credits = {c.template_id: int(c.credits or 0) for c in Consent.batch_get([(user_id, t) for t in answers])}
+    if idempotency_key is not None:
+        ConsentReport(user_id, f"key#{idempotency_key}").update(
+            actions=[ConsentReport.credits.set(credits)])
     # The wake-up indexes carry the openid, so a run sends without reading anything per user.
     today = china_day(now).isoformat()
     Activity(user_id).update(actions=[Activity.openid.set(openid),
                                       Activity.first_seen_day.set(Activity.first_seen_day | today),
                                       Activity.last_active_day.set(Activity.last_active_day | today)])
     return credits
+
+
+def _reported(user_id: str, key: str | None) -> dict[str, int]:
+    """A replayed report's first answer (written just after its transaction: a replay racing
+    its first request may find it not yet there, and then answers the credits as they are)."""
+    report = ConsentReport.get(user_id, f"key#{key}", consistent_read=True)
+    if report.credits is not None:
+        return {k: int(v) for k, v in report.credits.as_dict().items()}
+    return credits_of(user_id)
 
 
 def credits_of(user_id: str) -> dict[str, int]:
@@ -273,7 +324,7 @@ def decisions(journey: str, day: date) -> list[Send]:
 
 
 def forget(user_id: str) -> None:
-    for model in (Consent, Send):
+    for model in (Consent, ConsentReport, Send):
         with model.batch_write() as batch:
             for item in model.query(user_id):
                 batch.delete(item)

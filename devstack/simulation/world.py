@@ -213,7 +213,7 @@ class World:
         qty = 1 if product["price"] >= 5000 else 2
         self.events(p, [("checkout_start", {"cart": [product["productId"]]})])
         quote = self.api.call("coupons-best", "POST", "/coupons/best",
-                              {"items": [{"productId": product["productId"], "qty": qty}]}, token=token).body
+                              {"lines": [{"productId": product["productId"], "qty": qty}]}, token=token).body
         order = self.order_id()
         best = quote.get("best")
         if best:

@@ -71,6 +71,11 @@ def test_merchant_functions_need_the_merchant_key(api, name):
     assert missing.status_code == 401
     assert user.status_code == swapped.status_code == 403
     assert swapped.json["error"]["code"] == "AUTH_OPERATOR_REQUIRED"
+    assert "HUILIU_OPERATOR_KEY" in swapped.json["error"]["message"]
+    server = api.call("POST", "/server/orders/o-1/paid", {"userId": "u1", "amount": 1},
+                      token=config.settings().operator_key)
+    assert server.status_code == 403 and server.json["error"]["code"] == "AUTH_SERVER_KEY_REQUIRED"
+    assert "HUILIU_SERVER_KEY" in server.json["error"]["message"]
 
 
 def test_a_state_filter_outside_the_four_is_422(api, name):
@@ -80,7 +85,7 @@ def test_a_state_filter_outside_the_four_is_422(api, name):
 
 
 def test_a_cart_with_an_unknown_product_is_422_and_names_it(api, name):
-    response = api.call("POST", "/coupons/best", {"items": [{"productId": "p-ghost", "qty": 1}]},
+    response = api.call("POST", "/coupons/best", {"lines": [{"productId": "p-ghost", "qty": 1}]},
                         token=api.login(name)["token"])
 
     assert response.status_code == 422 and "p-ghost" in response.json["error"]["message"]
