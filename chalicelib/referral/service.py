@@ -58,7 +58,8 @@ def parse_rules(body: dict) -> rules.ReferralRules:
 
 
 def code_for(user_id: str) -> str:
-    return "I" + base64.b32encode(hashlib.sha256(f"invite:{user_id}".encode()).digest()).decode()[:7]
+    """``I`` and 13 base32 characters (65 bits): too many to find a live code by trying logins."""
+    return "I" + base64.b32encode(hashlib.sha256(f"invite:{user_id}".encode()).digest()).decode()[:13]
 
 
 def device_hash(device_id: str) -> str:
