@@ -102,9 +102,23 @@ class PurchaseRequired(AppError):
 
 
 class OperatorRequired(AppError):
-    """An operator or merchant-server function was called without its credential."""
+    """An operator function was called without the operator key."""
 
-    code, status, message = "AUTH_OPERATOR_REQUIRED", 403, "This function is for the merchant only."
+    code, status, message = (
+        "AUTH_OPERATOR_REQUIRED",
+        403,
+        "This function is for the merchant's staff: send the operator key (HUILIU_OPERATOR_KEY).",
+    )
+
+
+class ServerKeyRequired(AppError):
+    """A function of the merchant's order system was called without the server key."""
+
+    code, status, message = (
+        "AUTH_SERVER_KEY_REQUIRED",
+        403,
+        "This function is for the merchant's order system: send the server key (HUILIU_SERVER_KEY).",
+    )
 
 
 # WeChat.
@@ -112,6 +126,10 @@ class WechatCodeInvalid(AppError):
     """The ``wx.login`` code is unknown, expired or already used (WeChat 40029 / 40163)."""
 
     code, status, message = "WECHAT_CODE_INVALID", 401, "The login code is invalid or used; call wx.login again."
+
+
+class WechatCodeUsed(WechatCodeInvalid):
+    """WeChat says the code was used (40163): perhaps by this client's own request, still running."""
 
 
 class PhoneCodeInvalid(AppError):
@@ -168,6 +186,16 @@ class IdempotencyKeyInvalid(AppError):
     """The Idempotency-Key header is too long or not printable."""
 
     code, status, message = "IDEMPOTENCY_KEY_INVALID", 422, "Idempotency-Key must be 1 to 64 printable characters."
+
+
+class AnonymousIdInvalid(AppError):
+    """An ``anonymousId`` we did not issue: made up, altered, or signed with a retired key."""
+
+    code, status, message = (
+        "ANONYMOUS_ID_INVALID",
+        422,
+        "The anonymous id is not valid; get a new one from POST /auth/anonymous.",
+    )
 
 
 # Coupons.
@@ -298,6 +326,12 @@ class ReservationExpired(Conflict):
     """A payment arrived after its reservation expired (or the group closed): refused, refund recorded."""
 
     code, message = "GROUPBUY_RESERVATION_EXPIRED", "The reservation had expired; the payment will be refunded."
+
+
+class SeatAlreadyPaid(Conflict):
+    """A payment for a seat another order has paid already: refused, refund recorded."""
+
+    code, message = "GROUPBUY_SEAT_ALREADY_PAID", "Another order paid for this seat; this payment will be refunded."
 
 
 # Bargain.

@@ -12,9 +12,10 @@ from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, Hel
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
 from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
 from chalicelib.events.models import Activity as UserActivity
-from chalicelib.events.models import Event
+from chalicelib.events.models import Event, EventCount
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.jobs import JobCursor
+from chalicelib.kept_limits import ErasedAccount
 from chalicelib.limits.models import RateCounter
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
 from chalicelib.metrics.models import MetricRow
@@ -28,12 +29,13 @@ from chalicelib.referral.models import (
 )
 from chalicelib.rulebook import Rule
 from chalicelib.shop.models import Product, Shop
-from chalicelib.wakeup.models import Consent, ContactCap, Send
+from chalicelib.wakeup.models import Consent, ConsentReport, ContactCap, Send
 from chalicelib.wechat import AccessToken
 
 MODELS: tuple[type[Model], ...] = (
     User,
     Receipt,
+    ErasedAccount,
     AccessToken,
     Shop,
     Product,
@@ -64,8 +66,10 @@ MODELS: tuple[type[Model], ...] = (
     DeviceAccount,
     ReferralStats,
     Event,
+    EventCount,
     UserActivity,
     Consent,
+    ConsentReport,
     ContactCap,
     Send,
     MetricRow,

@@ -7,10 +7,11 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, privacy
+from chalicelib import config, errors, privacy
 from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Dated
 from chalicelib.api.limiting import caller_network
-from chalicelib.auth import service
+from chalicelib.auth import anonymous, service
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.config import china_day, iso
 from chalicelib.events import service as events
@@ -28,7 +29,7 @@ Code = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Blob = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 
-class InviteBody(msgspec.Struct, rename="camel"):
+class InviteBody(Dated, rename="camel"):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
     shared_at: datetime | None = None  # when the link was shared (the link carries it)
 
@@ -36,7 +37,7 @@ class InviteBody(msgspec.Struct, rename="camel"):
 class LoginBody(msgspec.Struct, rename="camel"):
     code: Code
     invite: InviteBody | None = None
-    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    anonymous_id: Annotated[str, msgspec.Meta(min_length=1, max_length=anonymous.MAX_LENGTH)] | None = None
 
 
 class PhoneBody(msgspec.Struct, rename="camel"):
@@ -59,7 +60,8 @@ def login(call: Call) -> dict:
         if shared_at is not None and shared_at.tzinfo is None:
             raise errors.ValidationFailed("invite.sharedAt needs a zone: 2026-12-01T08:00:00Z.")
         invite = service.Invite(body.invite.code, shared_at)
-    return _session(service.login(body.code, wechat=get_wechat(), now=call.now, invite=invite, device_id=body.device_id))
+    return _session(service.login(body.code, wechat=get_wechat(), now=call.now, invite=invite,
+                                  device_id=_device(body.anonymous_id)))
 
 
 @route(bp, "POST", "/auth/phone", auth=SESSION, body=PhoneBody)
@@ -78,14 +80,14 @@ def authorise_phone(call: Call) -> dict:
 
 @route(bp, "GET", "/me", auth=SESSION)
 def me(call: Call) -> dict:
-    p = service.profile(call.user_id)
+    p = call.account
     m = members.summary(call.user_id, now=call.now)
     activity = events.summary(call.user_id, now=call.now)
     idle = (china_day(call.now) - activity.last_active_day).days if activity else 0
     return {
         "id": p.user_id,
         "level": p.level,
-        "phone": p.phone,
+        "phone": service.mask_phone(p.phone),
         "firstSeen": iso(p.first_seen),
         "lastActive": iso(p.last_active),
         "member": {
@@ -103,9 +105,21 @@ def me(call: Call) -> dict:
     }
 
 
-@route(bp, "DELETE", "/me", auth=SESSION, status=204)
+@route(bp, "DELETE", "/me", auth=SESSION, status=204, erasing_ok=True)
 def delete_me(call: Call) -> None:
-    privacy.erase(call.user_id)
+    privacy.erase(call.user_id, now=call.now)
+
+
+def _device(anonymous_id: str | None) -> str | None:
+    """The device of an anonymous id we signed: its events merge into the account, and it is the
+    device referral abuse is counted by. Any other id is ignored rather than refused: a login
+    must not fail over analytics, and it would merge nothing (tokens do not fail on it either)."""
+    if anonymous_id is None:
+        return None
+    try:
+        return anonymous.device_of(anonymous_id, key=config.settings().token_key)
+    except errors.AnonymousIdInvalid:
+        return None
 
 
 def _session(s: service.Session) -> dict:

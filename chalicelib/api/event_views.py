@@ -1,4 +1,5 @@
-"""Signals in: behaviour events (before and after login) and subscribe-message consent."""
+"""Signals in: behaviour events (before and after login) and subscribe-message consent.
+(Privacy consent, which decides where events are kept, is ``privacy_views``.)"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,10 +8,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors
+from chalicelib import config, errors
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
-from chalicelib.auth import service as auth
+from chalicelib.auth import anonymous
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.events import rules
 from chalicelib.events import service as events
@@ -32,7 +33,9 @@ class EventIn(msgspec.Struct):
 
 class Batch(msgspec.Struct, rename="camel"):
     events: Annotated[list[EventIn], msgspec.Meta(min_length=1, max_length=rules.MAX_EVENTS)]
-    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    # The signed id of POST /auth/anonymous, sent as anonymousId; named for what it stands for.
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=anonymous.MAX_LENGTH)] | None = msgspec.field(
+        default=None, name="anonymousId")
 
 
 class Subscriptions(msgspec.Struct):
@@ -50,11 +53,16 @@ def ingest(call: Call) -> dict:
             refused.append((e.id, "time must be ISO-8601 with a zone"))
         else:
             incoming.append(events.Incoming(e.id, e.name, when, e.props))
-    result = events.ingest(incoming, user_id=call.principal.user_id if call.principal else None,
-                           device_id=batch.device_id, now=call.now)
+    user_id = call.principal.user_id if call.principal else None
+    # With a token the anonymous id plays no part; without one, only an id we signed keys events.
+    device = None
+    if user_id is None and batch.device_id is not None:
+        device = anonymous.device_of(batch.device_id, key=config.settings().token_key)
+    result = events.ingest(incoming, user_id=user_id, device_id=device, now=call.now)
     return {
         "accepted": result.accepted,
         "rejected": [{"id": i, "reason": why} for i, why in refused + result.rejected],
+        "kept": result.kept,
     }
 
 
@@ -64,7 +72,8 @@ def subscribe(call: Call) -> dict:
         if not 0 < len(template) <= 64:
             raise errors.ValidationFailed("Template ids are 1 to 64 characters.")
     limits.take(LIMITS.subscriptions_per_user, call.user_id, now=call.now)
-    credits = wakeup.record_consent(call.user_id, auth.openid_of(call.user_id), call.body.results, now=call.now)
+    credits = wakeup.record_consent(call.user_id, call.account.openid, call.body.results,
+                                     idempotency_key=call.idempotency_key, now=call.now)
     return {"credits": credits}
 
 

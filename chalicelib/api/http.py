@@ -19,7 +19,8 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib import config, errors
 from chalicelib.api import json_depth
-from chalicelib.auth import tokens
+from chalicelib.auth import accounts, tokens
+from chalicelib.auth.accounts import Account
 from chalicelib.auth.levels import (
     ANONYMOUS,
     MERCHANT_LEVELS,
@@ -27,7 +28,7 @@ from chalicelib.auth.levels import (
     USER_LEVELS,
     satisfies,
 )
-from chalicelib.store.transactions import is_transient
+from chalicelib.store.transactions import is_transient, request_guard
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +37,35 @@ MAX_PATH_PARAM = 128
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
-class Call(msgspec.Struct, frozen=True):
+class Call:
     """What a view gets: the parsed body, the caller, path parameters and the time."""
 
-    request: Request
-    principal: tokens.Principal | None
-    body: Any
-    path: dict[str, str]
-    now: datetime
+    __slots__ = ("request", "body", "path", "now", "_token", "_account", "_erasing_ok")
+
+    def __init__(self, request: Request, token: tokens.Principal | None, body: Any, path: dict[str, str],
+                 now: datetime, *, account: Account | None = None, erasing_ok: bool = False) -> None:
+        self.request, self.body, self.path, self.now = request, body, path, now
+        self._token, self._account, self._erasing_ok = token, account, erasing_ok
+
+    @property
+    def principal(self) -> Account | None:
+        """The caller's account as stored now, or None for a visitor. On an anonymous function it
+        is read only if the view asks, so browsing with a token costs nothing; a token whose
+        account is gone is then a 401, never a write under a vanished id."""
+        if self._account is None and self._token is not None:
+            self._account = accounts.load(self._token.user_id, erasing_ok=self._erasing_ok)
+        return self._account
+
+    @property
+    def account(self) -> Account:
+        """The caller's account, on a function above anonymous level (read before the view ran)."""
+        assert self._account is not None, "only functions above anonymous level have an account"
+        return self._account
 
     @property
     def user_id(self) -> str:
-        assert self.principal is not None, "only functions above anonymous level read user_id"
-        return self.principal.user_id
+        assert self._token is not None, "only functions above anonymous level read user_id"
+        return self._token.user_id
 
     @property
     def idempotency_key(self) -> str | None:
@@ -77,8 +94,12 @@ def route(
     body: type | None = None,
     max_body: int = MAX_BODY,
     status: int = 200,
+    erasing_ok: bool = False,
 ) -> Callable[[View], Callable[..., Response]]:
-    """Register ``fn(call) -> dict | None | Response`` as ``method path`` needing level ``auth``."""
+    """Register ``fn(call) -> dict | None | Response`` as ``method path`` needing level ``auth``.
+
+    ``erasing_ok``: the account may be in the middle of its erasure (only the erasure's own retry).
+    """
     if auth not in USER_LEVELS + MERCHANT_LEVELS:
         raise ValueError(f"unknown authorisation level {auth!r}")
 
@@ -90,14 +111,19 @@ def route(
                 if any(len(v) > MAX_PATH_PARAM for v in path_params.values()):
                     raise errors.NotFound()  # no id of ours is that long; keep it away from DynamoDB
                 now = config.utcnow()
-                call = Call(
-                    request=request,
-                    principal=_merchant(request, auth) if auth in MERCHANT_LEVELS else _principal(request, auth, now),
-                    body=_body(request, body, max_body),
-                    path=path_params,
-                    now=now,
-                )
-                result = fn(call)
+                if auth in MERCHANT_LEVELS:
+                    call = Call(request, _merchant(request, auth), _body(request, body, max_body), path_params, now)
+                else:
+                    call = _user_call(request, auth, now, path_params, erasing_ok)
+                    call.body = _body(request, body, max_body)
+                guarded = None
+                if call._account is not None and not erasing_ok:
+                    guarded = request_guard.set(accounts.still_active(call._account.user_id))
+                try:
+                    result = fn(call)
+                finally:
+                    if guarded is not None:
+                        request_guard.reset(guarded)
             except errors.AppError as exc:
                 return error_response(exc)
             except Exception as exc:
@@ -139,11 +165,24 @@ def _merchant(request: Request, needed: str) -> None:
     s = config.settings()
     expected = s.operator_key if needed == OPERATOR else s.server_key
     if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(), expected.encode()):
-        raise errors.OperatorRequired()
+        raise errors.OperatorRequired() if needed == OPERATOR else errors.ServerKeyRequired()
     return None
 
 
-def _principal(request: Request, needed: str, now: datetime) -> tokens.Principal | None:
+def _user_call(request: Request, needed: str, now: datetime, path: dict[str, str], erasing_ok: bool) -> Call:
+    """The token checked, then (above anonymous) the account it names: its level as stored now
+    decides, so a phone bound on another device counts at once."""
+    token = _token(request, needed, now)
+    if needed == ANONYMOUS:
+        return Call(request, token, None, path, now, erasing_ok=erasing_ok)
+    assert token is not None
+    account = accounts.load(token.user_id, erasing_ok=erasing_ok)
+    if not satisfies(account.level, needed):
+        raise errors.PurchaseRequired()
+    return Call(request, token, None, path, now, account=account, erasing_ok=erasing_ok)
+
+
+def _token(request: Request, needed: str, now: datetime) -> tokens.Principal | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -153,14 +192,11 @@ def _principal(request: Request, needed: str, now: datetime) -> tokens.Principal
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.TokenInvalid("Send the token as 'Authorization: Bearer <token>'.")
     try:
-        principal = tokens.verify(token.strip(), key=config.settings().token_key, now=now)
+        return tokens.verify(token.strip(), key=config.settings().token_key, now=now)
     except (errors.TokenInvalid, errors.TokenExpired):
         if needed == ANONYMOUS:  # a stale token must not break browsing
             return None
         raise
-    if not satisfies(principal.level, needed):
-        raise errors.PurchaseRequired()
-    return principal
 
 
 def optional(struct: type | None) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from chalicelib import errors
 from chalicelib.auth.models import User
@@ -24,6 +25,12 @@ class Account(msgspec.Struct, frozen=True):
     phone: str | None
     first_seen: datetime
     last_active: datetime
+
+
+def still_active(user_id: str) -> tuple[type[User], str, Condition]:
+    """The condition a request's writes carry (``transactions.request_guard``): the account is
+    still there and its erasure has not begun."""
+    return User, user_id, User.user_id.exists() & User.erasing.does_not_exist()
 
 
 def load(user_id: str, *, erasing_ok: bool = False) -> Account:

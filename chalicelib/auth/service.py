@@ -7,8 +7,8 @@ from datetime import datetime
 
 import msgspec
 
-from chalicelib import config, errors
-from chalicelib.auth import store, tokens
+from chalicelib import config, errors, kept_limits
+from chalicelib.auth import accounts, store, tokens
 from chalicelib.auth.levels import PURCHASE
 from chalicelib.events import service as events
 from chalicelib.referral import service as referral
@@ -23,14 +23,6 @@ class Session(msgspec.Struct, frozen=True):
     user_id: str
     level: str
     is_new: bool
-
-
-class Profile(msgspec.Struct, frozen=True):
-    user_id: str
-    level: str
-    phone: str | None  # masked: 138****8000
-    first_seen: datetime
-    last_active: datetime
 
 
 def user_id_for(appid: str, openid: str) -> str:
@@ -57,15 +49,19 @@ def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = N
     receipt = store.receipt_key("login", code)
     try:
         wx = wechat.code_to_session(code)
-    except errors.WechatCodeInvalid:
-        earlier = store.find_receipt(receipt, now=now)
+    except errors.WechatCodeInvalid as exc:
+        # Used: maybe by a duplicate of this request still running; it will leave a receipt.
+        earlier = store.find_receipt(receipt, now=now, wait=isinstance(exc, errors.WechatCodeUsed))
         if earlier is None:
             raise
-        store.get_user(earlier.user_id)  # deleted since? then the retry must not log it in
+        accounts.load(earlier.user_id)  # erased since? then the retry must not log it in
         return _session(earlier.user_id, earlier.level, earlier.is_new, now=now)
     user_id = user_id_for(wechat.appid, wx.openid)
     level, is_new = store.record_login(user_id, wx, receipt, now=now)
-    if is_new and invite:
+    # An account erased before comes back with the once-only limits it had used, and is
+    # nobody's new invitee.
+    returning = is_new and kept_limits.restore(user_id)
+    if is_new and invite and not returning:
         referral.attribute(user_id, invite.code, shared_at=invite.shared_at, device_id=device_id, now=now)
     if device_id:
         events.merge_device(user_id, device_id, now=now)
@@ -78,7 +74,9 @@ def authorise_phone_by_code(user_id: str, code: str, *, wechat: WeChat, now: dat
     try:
         phone = wechat.phone_number(code)
     except errors.PhoneCodeInvalid:
-        earlier = store.find_receipt(receipt, now=now)
+        # WeChat answers a used phone code as an unknown one (40029), so a duplicate of this
+        # request still running cannot be told apart: wait a moment for its receipt either way.
+        earlier = store.find_receipt(receipt, now=now, wait=True)
         if earlier is None or earlier.user_id != user_id:
             raise
         return _session(user_id, PURCHASE, False, now=now)
@@ -101,15 +99,9 @@ def authorise_phone_by_encrypted_data(
     return _session(user_id, PURCHASE, False, now=now)
 
 
-def profile(user_id: str) -> Profile:
-    user = store.get_user(user_id)
-    return Profile(
-        user_id=user.user_id,
-        level=user.level,
-        phone=mask_phone(user.phone),
-        first_seen=user.first_seen,
-        last_active=user.last_active,
-    )
+def begin_erasure(user_id: str, *, now: datetime) -> None:
+    """From now on the account's tokens act for nobody, except to finish the erasure."""
+    store.mark_erasing(user_id, now=now)
 
 
 def forget(user_id: str) -> None:
@@ -117,14 +109,15 @@ def forget(user_id: str) -> None:
     store.delete_user(user_id)
 
 
-def openid_of(user_id: str) -> str:
-    return store.get_user(user_id).openid
-
-
 def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return None
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+def first_seen(user_id: str) -> datetime:
+    """When the user first logged in (one read of the user item); ``UserGone`` if there is none."""
+    return store.get_user(user_id).first_seen
 
 
 def _session(user_id: str, level: str, is_new: bool, *, now: datetime) -> Session:

@@ -17,8 +17,10 @@ from chalicelib import errors
 from chalicelib.bargain import rules
 from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
 from chalicelib.config import china_day
+from chalicelib.idempotency import first_answer
 from chalicelib.members import service as members
 from chalicelib.shop.service import SHOP_ID
+from chalicelib.store import quotas
 from chalicelib.store.transactions import Cancelled, Transaction, run
 
 ACTIVE, COMPLETE, LOCKED, PURCHASED, EXPIRED = "active", "complete", "locked", "purchased", "expired"
@@ -55,21 +57,34 @@ def campaigns(*, now: datetime) -> list[Campaign]:
 
 
 def bargain(bargain_id: str) -> Bargain:
-    try:
-        return Bargain.get(bargain_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise errors.NotFound("No such bargain.") from exc
+    found = _find(bargain_id)
+    if found is None:
+        raise errors.NotFound("No such bargain.")
+    return found
 
 
 def start(user_id: str, campaign_id: str, *, idempotency_key: str | None, now: datetime) -> Bargain:
+    """Start a bargain. With the same Idempotency-Key, a retry returns the same bargain."""
+    key = idempotency_key or uuid.uuid4().hex
+    bargain_id = "b" + hashlib.sha256(f"{user_id}|{campaign_id}|{key}".encode()).hexdigest()[:20]
+    return first_answer(idempotency_key, lambda: _start(user_id, campaign_id, bargain_id, now),
+                        lambda: _find(bargain_id))
+
+
+def _find(bargain_id: str) -> Bargain | None:
+    try:
+        return Bargain.get(bargain_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _start(user_id: str, campaign_id: str, bargain_id: str, now: datetime) -> Bargain:
     try:
         c = Campaign.get(SHOP_ID, campaign_id)
     except DoesNotExist as exc:
         raise errors.NotFound("No such bargain campaign.") from exc
     if not c.active or not c.starts_at <= now < c.ends_at:
         raise errors.Conflict("This bargain campaign is not running now.")
-    key = idempotency_key or uuid.uuid4().hex
-    bargain_id = "b" + hashlib.sha256(f"{user_id}|{campaign_id}|{key}".encode()).hexdigest()[:20]
     seed = secrets.randbits(32)
     deadline = min(now + timedelta(minutes=int(c.duration_minutes)), c.ends_at)
     b = Bargain(
@@ -260,3 +275,12 @@ def forget(user_id: str) -> None:
         with model.batch_write() as batch:
             for item in model.query(user_id):
                 batch.delete(item)
+
+
+def limits_used(user_id: str) -> dict[str, int]:
+    """Bargains started per campaign, against its per-user limit (kept through an erasure)."""
+    return quotas.used(BargainQuota, BargainQuota.started, user_id)
+
+
+def restore_limits(user_id: str, used: dict[str, int]) -> None:
+    quotas.restore(BargainQuota, BargainQuota.started, user_id, used)

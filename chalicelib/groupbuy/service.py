@@ -24,6 +24,7 @@ from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.members import service as members
 from chalicelib.outbox import service as outbox
 from chalicelib.shop.service import SHOP_ID
+from chalicelib.store import quotas
 from chalicelib.store.transactions import Cancelled, Transaction, backoff, run
 
 log = logging.getLogger(__name__)
@@ -459,3 +460,12 @@ def forget(user_id: str) -> None:
 
 def _closing(now: datetime) -> list:
     return [Group.closed_at.set(now), Group.closed_day.set(china_day(now).isoformat()), Group.due_bucket.remove()]
+
+
+def limits_used(user_id: str) -> dict[str, int]:
+    """Seats taken per activity, against its per-user limit (kept through an erasure)."""
+    return quotas.used(GroupQuota, GroupQuota.taken, user_id)
+
+
+def restore_limits(user_id: str, used: dict[str, int]) -> None:
+    quotas.restore(GroupQuota, GroupQuota.taken, user_id, used)

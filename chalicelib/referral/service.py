@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import rulebook
+from chalicelib import pseudonyms, rulebook
 from chalicelib.config import china_day
 from chalicelib.coupons import service as coupons
 from chalicelib.events import service as events
@@ -149,6 +149,9 @@ def _advance(invitee_id: str, from_stage: str | None, to_stage: str, reward_rule
     reward: rules.Reward = getattr(book, reward_rule)
     flags = list(r.flags or []) or _suspicion(r, book)
     day = china_day(now).isoformat()
+    # The inviter's ledger and coupon name the invitee only by a keyed hash: they stay with the
+    # inviter when the invitee is erased, and must not hold the invitee's id.
+    invitee_ref = pseudonyms.of("referral-invitee", invitee_id, 24)
 
     def build(tx: Transaction) -> None:
         actions = [Referral.stage.set(to_stage)]
@@ -157,12 +160,12 @@ def _advance(invitee_id: str, from_stage: str | None, to_stage: str, reward_rule
         else:
             actions.append(Referral.rewarded.set((Referral.rewarded | []).append([to_stage])))
             if reward.points:
-                members.points_items(tx, r.inviter_id, now=now, earn=(reward.points, f"referral-{to_stage}", invitee_id))
+                members.points_items(tx, r.inviter_id, now=now, earn=(reward.points, f"referral-{to_stage}", invitee_ref))
         tx.update("referral", Referral(invitee_id), actions=actions, condition=Referral.stage == r.stage)
         tx.update("stats", ReferralStats(r.campaign, day), actions=[getattr(ReferralStats, counter).add(1)])
 
     try:
-        coupons.reward(r.inviter_id, None if flags else reward.coupon, reason=f"referral-{to_stage}", ref=invitee_id,
+        coupons.reward(r.inviter_id, None if flags else reward.coupon, reason=f"referral-{to_stage}", ref=invitee_ref,
                        now=now, also=build)
     except Cancelled as exc:
         if exc.failed & {"referral", "entry"}:

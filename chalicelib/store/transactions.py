@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 from typing import Any, TypeVar
 
@@ -33,6 +34,12 @@ TRANSIENT_CODES = frozenset(
         "TransactionInProgressException",
     }
 )
+GUARD = "guard"
+# A condition every transaction of the current request must meet as well: the route wrapper
+# sets "the caller's account still exists and is not being erased", so a request that read the
+# account just before its erasure began cannot write anything under that id afterwards, and no
+# service has to remember to ask.
+request_guard: ContextVar[tuple[type[Model], Any, Condition] | None] = ContextVar("request_guard", default=None)
 CONFLICT = "TransactionConflict"
 FAILED = "ConditionalCheckFailed"
 
@@ -60,24 +67,36 @@ class Transaction:
         # ``request_token`` (≤ 36 chars) makes a resend within ten minutes a no-op, not a repeat.
         self._tx = TransactWrite(connection=_connection(), client_request_token=request_token)
         self._names: dict[str, list[str]] = {"check": [], "delete": [], "save": [], "update": []}
+        self._touched: set[tuple[type[Model], Any]] = set()  # one operation per item, says DynamoDB
 
     def check(self, name: str, model: type[Model], hash_key: Any, range_key: Any = None, *, condition: Condition) -> None:
         self._tx.condition_check(model, hash_key, range_key, condition=condition)
         self._names["check"].append(name)
+        self._touched.add((model, hash_key))
 
     def delete(self, name: str, item: Model, condition: Condition | None = None) -> None:
         self._tx.delete(item, condition=condition)
         self._names["delete"].append(name)
+        self._touch(item)
 
     def save(self, name: str, item: Model, condition: Condition | None = None) -> None:
         self._tx.save(item, condition=condition)
         self._names["save"].append(name)
+        self._touch(item)
 
     def update(self, name: str, item: Model, actions: list, condition: Condition | None = None) -> None:
         self._tx.update(item, actions=actions, condition=condition)
         self._names["update"].append(name)
+        self._touch(item)
+
+    def _touch(self, item: Model) -> None:
+        self._touched.add((type(item), getattr(item, item._hash_keyname)))
 
     def commit(self) -> None:
+        guard = request_guard.get()
+        if guard is not None and (guard[0], guard[1]) not in self._touched:
+            # A transaction that writes the guarded item itself carries its own condition.
+            self.check(GUARD, guard[0], guard[1], condition=guard[2])
         try:
             self._tx._commit()
         except TransactWriteError as exc:
@@ -86,6 +105,8 @@ class Transaction:
             order = self._names["check"] + self._names["delete"] + self._names["save"] + self._names["update"]
             codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
             failed = {name for name, code in zip(order, codes) if code == FAILED}
+            if GUARD in failed:
+                raise errors.UserGone() from exc
             raise Cancelled(failed, conflict=CONFLICT in codes) from exc
 
 

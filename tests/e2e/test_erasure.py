@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 import pytest
 
-from chalicelib import config
+from chalicelib import config, errors
 from chalicelib.auth import tokens
 from chalicelib.auth.levels import PURCHASE
 from chalicelib.auth.models import User
@@ -139,3 +139,22 @@ def test_a_token_of_an_account_erased_after_it_was_issued_cannot_log_in_by_recei
     retried = api.call("POST", "/auth/login", {"code": code})
 
     assert retried.status_code == 401
+
+
+def test_a_request_that_read_the_account_just_before_its_erasure_began_writes_nothing(api, name):
+    from chalicelib.auth import accounts
+    from chalicelib.coupons import service as coupons
+    from chalicelib.store.transactions import request_guard
+
+    token = api.purchase_token(name)
+    user_id = api.call("GET", "/me", token=token).json["id"]
+    guard = request_guard.set(accounts.still_active(user_id))  # as the route wrapper sets it
+    try:
+        User(user_id).update(actions=[User.erasing.set(config.utcnow())])  # the erasure begins now
+        with pytest.raises(errors.UserGone):
+            coupons.claim(user_id, "cash-3", idempotency_key=None, now=config.utcnow())
+    finally:
+        request_guard.reset(guard)
+
+    assert api.call("GET", "/coupons", token=token).status_code == 401
+    assert coupons.wallet(user_id, now=config.utcnow()) == []
