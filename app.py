@@ -14,6 +14,7 @@ from chalicelib.api import (
     metric_views,
     middleware,
     operator_views,
+    privacy_views,
     server_views,
     shop_views,
 )
@@ -30,6 +31,7 @@ app.register_blueprint(checkin_views.bp)
 app.register_blueprint(groupbuy_views.bp)
 app.register_blueprint(bargain_views.bp)
 app.register_blueprint(event_views.bp)
+app.register_blueprint(privacy_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(operator_views.bp)

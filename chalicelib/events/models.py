@@ -17,6 +17,13 @@ Key patterns:
   A fourth, ``by_day`` on events (``<China day>#<shard>``), is what the daily rollup reads: a
   paid order is an event too (``order_paid``, with the buyer's order count), so one day's
   facts are one Query per shard and no scan.
+  The activity item also holds the user's privacy consent (``privacy_*``: agreed or withdrawn,
+  which notice, when): it is what ingest's one update is conditioned on, so checking consent
+  costs no read, and erasure removes it with the rest.
+- ``events`` under ``d:<device>`` also holds the visitor's consent record (``privacy``, name
+  ``privacy_consent``, outside ``by_day``): a login that merges the device carries it to the user.
+- ``event-counts``: ``<China day>#<shard>`` → a counter per standard event name and one for
+  custom names: the events of callers who have not agreed to the privacy notice, nobody's.
 """
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ import zlib
 from datetime import date, datetime
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -120,6 +128,29 @@ class Activity(Model):
     first_order_day = UnicodeAttribute(null=True)
     order_day_set = UnicodeSetAttribute(default=set)  # China days with a paid order: wake-up outcomes
     openid = UnicodeAttribute(null=True)  # set with the first consent: where a wake-up goes, unread
+    # Privacy consent (not the subscribe-message consent of ``chalicelib.wakeup``): per-user events
+    # and activity are kept only while privacy_agreed is true. Withdrawn: false, never removed.
+    privacy_agreed = BooleanAttribute(null=True)
+    privacy_version = UnicodeAttribute(null=True)  # of the notice agreed to (or withdrawn from)
+    privacy_at = UTCDateTimeAttribute(null=True)
     by_last_active = ByLastActive()
     by_cart_hour = ByCartHour()
     by_last_order = ByLastOrder()
+
+
+class EventCount(Model):
+    """What is kept of events before privacy consent: counts by China day and name, no actor.
+    A batch adds to one random shard of its day, so a busy day is not one hot item."""
+
+    Meta = meta("event-counts")
+    day_shard = UnicodeAttribute(hash_key=True)  # ``<China day>#<0..DAY_SHARDS-1>``
+    page_view = NumberAttribute(default=0)
+    product_view = NumberAttribute(default=0)
+    add_to_cart = NumberAttribute(default=0)
+    remove_from_cart = NumberAttribute(default=0)
+    checkout_start = NumberAttribute(default=0)
+    share = NumberAttribute(default=0)
+    # Custom names share one counter: a name per attribute would let anyone grow the item
+    # without bound (DynamoDB refuses items over 400 KB).
+    custom = NumberAttribute(default=0)
+    expires_at = TTLAttribute()

@@ -9,7 +9,8 @@ import msgspec
 STANDARD = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "share")
 ORDER_PAID = "order_paid"  # written by the server's payment call only: a client cannot fake an order
 REFERRAL_SIGNUP = "referral_signup"  # on the inviter, when an invitee is attributed
-SERVER_ONLY = (ORDER_PAID, REFERRAL_SIGNUP)
+PRIVACY_CONSENT = "privacy_consent"  # a visitor's agreement, under their device; never in by_day
+SERVER_ONLY = (ORDER_PAID, REFERRAL_SIGNUP, PRIVACY_CONSENT)
 CUSTOM = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_EVENTS, MAX_BYTES = 50, 64 * 1024
 MAX_PAST, MAX_FUTURE = timedelta(days=7), timedelta(minutes=5)  # client clocks are clamped into this

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 import msgspec
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
-from chalicelib import errors, rulebook
+from chalicelib import rulebook
 from chalicelib.config import china_day, hour_bucket
-from chalicelib.events import rules
-from chalicelib.events.models import Activity, Event
+from chalicelib.events import consent, rules
+from chalicelib.events.models import DAY_SHARDS, Activity, Event, EventCount
 
 RULES_NAME = "segments"
 KEPT = timedelta(days=90)
@@ -24,9 +28,14 @@ class Incoming(msgspec.Struct, frozen=True):
     props: dict
 
 
+# Where accepted events went: the user's, the device's (a visitor who agreed), or only counted.
+USER, DEVICE, AGGREGATE = "user", "device", "aggregate"
+
+
 class Ingested(msgspec.Struct, frozen=True):
     accepted: int
     rejected: list[tuple[str, str]]  # (event id, why)
+    kept: str  # USER, DEVICE or AGGREGATE
 
 
 class Summary(msgspec.Struct, frozen=True):
@@ -46,18 +55,13 @@ def parse_rules(body: dict) -> rules.SegmentRules:
     return rulebook.parse(RULES_NAME, body, rules.SegmentRules)
 
 
-def actor(user_id: str | None, device_id: str | None) -> str:
-    if user_id:
-        return f"u:{user_id}"
-    if device_id:
-        return f"d:{device_id}"
-    raise errors.ValidationFailed("Send a token, or a deviceId for events before login.")
-
-
 def ingest(events: list[Incoming], *, user_id: str | None, device_id: str | None, now: datetime) -> Ingested:
-    """Keep the valid events (refusing the others one by one) and, for a user, update their
-    activity. At most three round trips for 50 events: two batch writes and one update."""
-    who, book = actor(user_id, device_id), segment_rules()
+    """Refuse invalid events one by one and keep the others where consent allows: a user who
+    agreed to the privacy notice gets them and their activity updated; a device (``device_id``
+    comes only from a verified anonymous id, which exists only after consent) gets them as they
+    are; anyone else's are only counted. At most three round trips for 50 events: one update
+    and two batch writes; before consent, the failed update and one counter."""
+    who = f"u:{user_id}" if user_id else f"d:{device_id}" if device_id else "-"
     kept: list[Event] = []
     refused: list[tuple[str, str]] = []
     for e in events:
@@ -67,16 +71,62 @@ def ingest(events: list[Incoming], *, user_id: str | None, device_id: str | None
             continue
         kept.append(Event.of(who, e.event_id, name=e.name, at=rules.clamp(e.time, now), received_at=now,
                              props=json.dumps(e.props, ensure_ascii=False), expires_at=now + KEPT))
+    if user_id:
+        # The consent check is the activity update's condition: no read, and nothing per user
+        # is written when it fails.
+        agreed = not kept or _touch(user_id, _activity_actions(kept, now, segment_rules()), consent.AGREED)
+        where = USER if agreed else AGGREGATE
+    else:
+        where = DEVICE if device_id else AGGREGATE
+    if where == AGGREGATE:
+        _count(kept, now)
+    else:
+        _save(kept)
+    return Ingested(accepted=len(kept), rejected=refused, kept=where)
+
+
+def _save(kept: list[Event]) -> None:
     # One item per client event id: a resent batch overwrites itself and counts nothing twice.
     with Event.batch_write() as batch:
         for item in {e.event_id: e for e in kept}.values():
             batch.save(item)
-    if user_id and kept:
-        _touch(user_id, kept, now, book)
-    return Ingested(accepted=len(kept), rejected=refused)
 
 
-def _touch(user_id: str, kept: list[Event], now: datetime, book: rules.SegmentRules) -> None:
+def _count(kept: list[Event], now: datetime) -> None:
+    """Nobody's events: add to their China day's counters (one update per day in the batch).
+    Without an id to deduplicate by, a resent batch counts again: these are estimates."""
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in kept:
+        per_day[china_day(e.at).isoformat()][e.name if e.name in rules.STANDARD else "custom"] += 1
+    shard = random.randrange(DAY_SHARDS)
+    for day, counts in per_day.items():
+        actions = [getattr(EventCount, name).add(n) for name, n in sorted(counts.items())]
+        EventCount(f"{day}#{shard}").update(actions=[*actions, EventCount.expires_at.set(now + KEPT)])
+
+
+def counts_of(day: date) -> dict[str, int]:
+    """The counted (not kept) events of a China day, by name: one batch read of its shards."""
+    total: Counter[str] = Counter()
+    names = [*rules.STANDARD, "custom"]
+    for item in EventCount.batch_get([f"{day.isoformat()}#{shard}" for shard in range(DAY_SHARDS)]):
+        total.update({name: int(getattr(item, name) or 0) for name in names})
+    return {name: n for name, n in total.items() if n}
+
+
+def _touch(user_id: str, actions: list[Action], condition: Condition) -> bool:
+    """Apply ``actions`` to the user's activity if ``condition`` holds: whether it did."""
+    try:
+        Activity(user_id).update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _activity_actions(kept: list[Event], now: datetime, book: rules.SegmentRules) -> list[Action]:
+    if not kept:
+        return []
     today = china_day(now).isoformat()
     score = sum(rules.forward_weight(book.weights.get(e.name, 1.0), e.at, book) for e in kept)
     actions = [
@@ -98,7 +148,7 @@ def _touch(user_id: str, kept: list[Event], now: datetime, book: rules.SegmentRu
                         Activity.cart_hour.set(hour_bucket(now))]
         else:
             actions += [Activity.cart.remove(), Activity.cart_hour.remove()]
-    Activity(user_id).update(actions=actions)
+    return actions
 
 
 def record_order(user_id: str, order_id: str, amount: int, *, now: datetime) -> None:
@@ -139,17 +189,27 @@ def record_refund(user_id: str, amount: int) -> None:
 
 
 def merge_device(user_id: str, device_id: str, *, now: datetime) -> int:
-    """Events sent before login under a device id become the user's. Returns how many."""
+    """Events sent before login under a device become the user's, with the agreement of the
+    device's visitor, if the user has not withdrawn theirs. ``device_id`` must come from a
+    verified anonymous id (``chalicelib.auth.anonymous``): anything a client can choose would
+    let it take another visitor's events. Returns how many moved; three round trips."""
     earlier = list(Event.query(f"d:{device_id}"))
-    if not earlier:
-        return 0
+    visitor = next((e for e in earlier if e.name == rules.PRIVACY_CONSENT), None)
+    moved = [e for e in earlier if e.name != rules.PRIVACY_CONSENT]
+    also: list[Action] = []
+    condition = consent.AGREED
+    if visitor is not None:
+        # The record stays under the device: a later login (after an erasure, say) carries it again.
+        also, condition = consent.carried(consent.visitor_version(visitor), visitor.at)
+    actions = [*_activity_actions(moved, now, segment_rules()), *also]
+    if not actions or not _touch(user_id, actions, condition):
+        return 0  # left to expire under the device: nobody agreed to keep them per user
     with Event.batch_write() as batch:
-        for e in earlier:
+        for e in moved:
             batch.save(Event.of(f"u:{user_id}", e.event_id, name=e.name, at=e.at, received_at=e.received_at,
                                 props=e.props, expires_at=e.expires_at))
             batch.delete(e)
-    _touch(user_id, earlier, now, segment_rules())
-    return len(earlier)
+    return len(moved)
 
 
 def summary(user_id: str, *, now: datetime) -> Summary | None:
@@ -160,7 +220,9 @@ def summary(user_id: str, *, now: datetime) -> Summary | None:
     return summarise(a, now=now)
 
 
-def summarise(a: Activity, *, now: datetime) -> Summary:
+def summarise(a: Activity, *, now: datetime) -> Summary | None:
+    if a.last_active_day is None:  # only a privacy decision so far
+        return None
     book, today = segment_rules(), china_day(now)
     last = date.fromisoformat(a.last_active_day)
     return Summary(

@@ -3,7 +3,8 @@ China; ``backfill`` rebuilds any range (``python -m chalicelib.metrics.backfill`
 
 It reads only that day's slices of the day-keyed indexes (events ``by_day``, coupons
 ``by_issued_day`` / ``by_used_day``, groups ``by_closed_day``, bargains ``by_deadline_day``,
-wake-up decisions ``by_journey_day``) and the activity of the users in them, never a scan.
+wake-up decisions ``by_journey_day``), the day's ``event-counts`` and the activity of the users
+in them, never a scan.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from chalicelib.bargain.models import Bargain
 from chalicelib.config import china_day
 from chalicelib.coupons.models import Coupon
 from chalicelib.events import rules as event_rules
+from chalicelib.events import service as events
 from chalicelib.events.models import DAY_SHARDS, Activity, Event
 from chalicelib.groupbuy.models import Group
 from chalicelib.metrics.models import (
@@ -90,6 +92,8 @@ def roll_up(day: date, *, now: datetime) -> Report:
         "groupbuy": _groupbuy(day),
         "bargain": _bargain(day),
         "referral": _referral(day, per_actor),
+        # Events of callers who had not agreed to the privacy notice: counted, never anyone's.
+        "withoutConsent": events.counts_of(day),
     }
     rows = [_row(DAY, day.isoformat(), values, now)]
     rows += [_row(COHORT, key, counts, now) for key, counts in _cohorts(active, activity, arms, orders, day).items()]

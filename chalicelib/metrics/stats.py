@@ -141,7 +141,8 @@ def campaigns(day_rows: dict[str, dict]) -> dict:
 
 
 def daily(day_rows: dict[str, dict]) -> list[dict]:
-    return [{"day": d, **v.get("active", {}), "paid": v.get("funnel", {}).get("paid", 0)} for d, v in sorted(day_rows.items())]
+    return [{"day": d, **v.get("active", {}), "paid": v.get("funnel", {}).get("paid", 0),
+             "eventsWithoutConsent": sum(v.get("withoutConsent", {}).values())} for d, v in sorted(day_rows.items())]
 
 
 def wakeup(wakeup_rows: dict[tuple[str, str], dict]) -> dict:

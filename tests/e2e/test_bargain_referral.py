@@ -25,7 +25,9 @@ def test_an_invited_friend_is_attributed_at_first_login_and_rewards_follow(api, 
     host = api.login(name)["token"]
     code = api.call("GET", "/referral/me", token=host).json["code"]
 
-    guest = api.call("POST", "/auth/login", {"code": fresh("demo", f"{name}g"), "invite": {"code": code}, "deviceId": "dev-1"})
+    device = api.call("POST", "/auth/anonymous", {"agreed": True, "version": "2026-01"}).json["anonymousId"]
+    guest = api.call("POST", "/auth/login", {"code": fresh("demo", f"{name}g"), "invite": {"code": code},
+                                             "anonymousId": device})
     token = guest.json["token"]
     api.call("POST", "/auth/phone", {"code": fresh("phone", f"{name}g")}, token=token)
     api.call("POST", f"/server/orders/o-{name}/paid", {"userId": guest.json["user"]["id"], "amount": 9900},

@@ -32,15 +32,19 @@ def test_nothing_of_a_deleted_user_remains(api, sandbox, name):
     theirs = api.call("POST", "/bargain/bg-longjing", token=friend).json["bargainId"]
     assert api.call("POST", f"/bargain/{theirs}/help", {"nickname": "要注销的人"}, token=token).status_code == 200
     code = api.call("GET", "/referral/me", token=token).json["code"]
+    privacy = {"agreed": True, "version": "2026-01"}
+    friends_device = api.call("POST", "/auth/anonymous", privacy).json["anonymousId"]
     invited = api.call("POST", "/auth/login", {"code": fresh("demo", "invited-by-" + name), "invite": {"code": code},
-                                               "deviceId": "device-" + name})
+                                               "anonymousId": friends_device})
     assert invited.json["user"]["isNew"] is True
+    assert api.call("POST", "/me/privacy", privacy, token=token).status_code == 200  # the consent record too
     sent = api.call("POST", "/events", {"events": [{"id": "x1", "name": "product_view", "props": {"category": "tea"}}]},
                     token=token)
-    assert sent.json["accepted"] == 1
-    before_login = api.call("POST", "/events", {"deviceId": "dev-" + name, "events": [{"id": "y1", "name": "page_view"}]})
-    assert before_login.json["accepted"] == 1
-    again = api.call("POST", "/auth/login", {"code": fresh("demo", name), "deviceId": "dev-" + name})
+    assert sent.json["kept"] == "user"
+    device = api.call("POST", "/auth/anonymous", privacy).json["anonymousId"]
+    before_login = api.call("POST", "/events", {"anonymousId": device, "events": [{"id": "y1", "name": "page_view"}]})
+    assert before_login.json["kept"] == "device"
+    again = api.call("POST", "/auth/login", {"code": fresh("demo", name), "anonymousId": device})
     assert again.status_code == 200
     assert api.call("POST", "/subscriptions", {"results": {"tpl_benefit_arrived": "accept"}}, token=token).status_code == 200
     person = sandbox.user(name)

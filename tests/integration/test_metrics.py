@@ -13,6 +13,7 @@ from chalicelib import config
 from chalicelib.bargain.models import Bargain
 from chalicelib.coupons import rules as coupon_rules
 from chalicelib.coupons import service as coupons
+from chalicelib.events import consent
 from chalicelib.events import service as events
 from chalicelib.events.models import Event
 from chalicelib.groupbuy.models import Group
@@ -33,15 +34,18 @@ def noon(day: date) -> datetime:
 
 
 def visit(user: str, day: date, *names: str, **props) -> None:
+    """A visit of a user who agreed to the privacy notice (a decision on record is idempotent)."""
     names = names or ("page_view",)
     sent = [events.Incoming(uid("e"), n, None, dict(props)) for n in names]
+    consent.record(user, agreed=True, version="v1", now=noon(day))
     events.ingest(sent, user_id=user, device_id=None, now=noon(day))
 
 
 @pytest.fixture(scope="module")
 def world():
     """Cohort of day 0: a (visits days 0, 1, 7; orders days 0 and 3) and b (day 0 only, shares,
-    brings a referral); cohort of day 1: c. A device browses on day 0 without logging in."""
+    brings a referral); cohort of day 1: c. A device browses on day 0 without logging in, and
+    a user who has not agreed to the privacy notice (counted only, in no other figure)."""
     d0 = date(2026, 3, 2)
     day = [d0 + timedelta(days=i) for i in range(40)]
     a, b, c = uid(), uid(), uid()
@@ -49,6 +53,8 @@ def world():
     events.record_order(a, uid("o"), 1990, now=noon(day[0]))
     visit(b, day[0], "page_view", "share")
     events.ingest([events.Incoming(uid("e"), "page_view", None, {})], user_id=None, device_id=uid("dev"), now=noon(day[0]))
+    events.ingest([events.Incoming(uid("e"), n, None, {}) for n in ("page_view", "share", "my_custom")], user_id=uid(),
+                  device_id=None, now=noon(day[0]))
     events.referral_fact(b, now=noon(day[0])).save()
     ReferralStats(CAMPAIGN, day[0].isoformat()).update(actions=[ReferralStats.signups.add(1)])
     visit(a, day[1])
@@ -119,6 +125,16 @@ def test_funnel_counts_user_days_per_step(world):
     steps = {s["step"]: s["userDays"] for s in report(world, "funnel")["steps"]}
     # visits: day 0 a, b, device, six wake-up users; day 1 a, c; day 3 a; day 4 two; day 5 one; day 7 a.
     assert steps == {"visit": 9 + 2 + 1 + 2 + 1 + 1, "view": 1, "cart": 1, "checkout": 0, "paid": 3}
+
+
+def test_events_without_privacy_consent_are_counted_on_their_day(world):
+    day = world["day"]
+    rows = {r.key: r.counts() for r in MetricRow.query("day", MetricRow.key.between(day[0].isoformat(), day[1].isoformat()))}
+
+    assert rows[day[0].isoformat()]["withoutConsent"] == {"page_view": 1, "share": 1, "custom": 1}
+    assert rows[day[1].isoformat()]["withoutConsent"] == {}
+    daily = {d["day"]: d for d in report(world, "daily")}
+    assert daily[day[0].isoformat()]["eventsWithoutConsent"] == 3
 
 
 def test_behaviour_to_value(world):

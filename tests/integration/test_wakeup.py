@@ -146,6 +146,7 @@ def test_with_a_third_of_sends_failing_and_a_run_killed_halfway_each_due_user_ge
 
 
 def test_a_cart_left_alone_for_four_hours_gets_one_reminder_and_an_order_stops_it(dynamodb, sandbox, now):
+    from chalicelib.events import consent as privacy
     from chalicelib.events import service as events
 
     def shopper() -> str:
@@ -153,6 +154,7 @@ def test_a_cart_left_alone_for_four_hours_gets_one_reminder_and_an_order_stops_i
         openid = sandbox.user(user.removeprefix("u-")).openid
         Consent(user, "tpl_cart_reminder", credits=1, last_answer="accept", openid=openid, updated_at=now).save()
         sandbox.consent[(openid, "tpl_cart_reminder")] += 1
+        privacy.record(user, agreed=True, version="v1", now=now)  # the privacy notice: or the cart is not kept
         events.ingest([events.Incoming("c1", "add_to_cart", None, {"cart": ["p-nuts"]})], user_id=user,
                       device_id=None, now=now)
         return user

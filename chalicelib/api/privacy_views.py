@@ -1,0 +1,43 @@
+"""Privacy consent as the mini-program reports it: a visitor's, which earns an anonymous id,
+and a user's own decision. What it allows is in ``chalicelib.events.consent``."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib import config, errors
+from chalicelib.api.http import Call, route
+from chalicelib.auth import anonymous
+from chalicelib.auth.levels import ANONYMOUS, SESSION
+from chalicelib.config import iso
+from chalicelib.events import consent
+
+bp = Blueprint(__name__)
+
+# The merchant's own label for the notice's text ("2026-01", "v3"): which text was agreed to.
+Version = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
+
+
+class PrivacyBody(msgspec.Struct, rename="camel"):
+    agreed: bool
+    version: Version
+
+
+@route(bp, "POST", "/auth/anonymous", auth=ANONYMOUS, body=PrivacyBody, status=201)
+def new_anonymous_id(call: Call) -> dict:
+    body: PrivacyBody = call.body
+    if not body.agreed:
+        # The id is what a visitor's events are kept under: none without the agreement.
+        raise errors.ValidationFailed("An anonymous id is issued only once the visitor has agreed: send agreed: true.")
+    anonymous_id, device = anonymous.issue(key=config.settings().token_key)
+    consent.record_visitor(device, version=body.version, now=call.now)
+    return {"anonymousId": anonymous_id}
+
+
+@route(bp, "POST", "/me/privacy", auth=SESSION, body=PrivacyBody)
+def my_privacy(call: Call) -> dict:
+    body: PrivacyBody = call.body
+    decision = consent.record(call.user_id, agreed=body.agreed, version=body.version, now=call.now)
+    return {"agreed": decision.agreed, "version": decision.version, "at": iso(decision.at)}
