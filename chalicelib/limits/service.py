@@ -1,14 +1,12 @@
 """Taking from a budget: one conditional ``UpdateItem``, so a limit holds across Lambdas."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import datetime, timezone
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import config, errors
+from chalicelib import errors, pseudonyms
 from chalicelib.limits import rules
 from chalicelib.limits.models import RateCounter
 
@@ -39,6 +37,4 @@ def take(limit: rules.Limit, subject: str, n: int = 1, *, now: datetime) -> None
 
 
 def _digest(scope: str, subject: str) -> str:
-    # Keyed: an unkeyed hash of an IPv4 address is reversed by trying all 2^32 of them.
-    key = hmac.new(config.settings().token_key.encode(), b"rate-limit subjects", hashlib.sha256).digest()
-    return hmac.new(key, f"{scope}:{subject}".encode(), hashlib.sha256).hexdigest()[:32]
+    return pseudonyms.of(f"rate-limit:{scope}", subject, 32)
