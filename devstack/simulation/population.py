@@ -1,5 +1,6 @@
 """The synthetic population: who arrives when, and how likely each person is to come back, buy,
-share, help a friend's bargain, accept subscribe messages and react to one.
+share, help a friend's bargain, accept subscribe messages and react to one, and whether they
+agree to the privacy notice (most do; the others' events are only counted, as the law wants).
 
 Each person draws their own propensities once (Beta distributions, so the population is
 mixed: a few loyal buyers, many browsers who drift away). The chance of a visit decays with the
@@ -13,6 +14,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
+PRIVACY_AGREE = 0.9  # share of people who tap agree on the privacy notice
+
 
 @dataclass
 class Person:
@@ -25,7 +28,9 @@ class Person:
     helpful: float  # chance of helping a friend's bargain or joining their group, when seeing one
     react: float  # chance of coming back the day a wake-up message arrives
     consent: float  # chance of accepting the subscribe-message prompt
+    privacy: bool = True  # agrees to the privacy notice (not ``consent``: that is the subscribe prompt)
     invited_by: str | None = None  # invite code carried by the link they arrived with
+    anonymous_id: str | None = None  # from POST /auth/anonymous, kept as wx.setStorageSync would
     user_id: str | None = None
     token: str | None = None
     purchase_token: str | None = None  # after the phone number
@@ -62,6 +67,8 @@ class Population:
                 helpful=rng.betavariate(2, 5),
                 react=rng.betavariate(4, 3),  # mean 0.57
                 consent=rng.betavariate(4, 3),
+                # Its own generator, so that the other draws (and earlier runs' figures) stay as they were.
+                privacy=random.Random(f"{self.run}n{len(self.people) + i}:privacy").random() < PRIVACY_AGREE,
                 invited_by=invited_by,
             )
             for i in range(n)

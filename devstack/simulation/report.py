@@ -70,6 +70,8 @@ def print_metrics(m: dict) -> None:
     print(f"Repurchase within 30 days: {pct(rp['rate30'])}  (cohorts whose 30 days have passed)")
     steps = " → ".join(f"{s['step']} {s['userDays']}" for s in m["funnel"]["steps"])
     print(f"Funnel (user-days): {steps}")
+    print(f"Events of people who did not agree to the privacy notice (counted only): "
+          f"{sum(d.get('eventsWithoutConsent', 0) for d in m['daily'])}")
     print("Coupons: " + ", ".join(f"{s['source']} {s['redeemed']}/{s['issued']}" for s in m["coupons"]["bySource"]))
     c = m["campaigns"]
     print(f"Group-buy success {pct(c['groupbuy']['successRate'])}, bargain completion {pct(c['bargain']['completionRate'])}, "

@@ -3,8 +3,10 @@
 The day, in China time: 10:00 the inactivity wake-up, 11:00 the post-purchase chain, then the
 morning's visits; 16:00 and 20:00 the cart journey (and at 20:00 the check-in reminder), then
 the evening's visits; group-buy closes through the day; at 00:30 the rollup of the day that
-ended. Each visit is what a mini-program session does: log in with a fresh ``wx.login`` code,
-open the shop, send events, maybe check in, accept subscribe messages, view and cart a product,
+ended. Each visit is what a mini-program session does: open the home page (the first time, the
+privacy notice: who agrees gets an anonymous id, and the page view is kept under it; the others'
+is only counted), log in with a fresh ``wx.login`` code and that id, open the shop, send events,
+maybe check in, accept subscribe messages, view and cart a product,
 share, help a friend's bargain or join their group, and sometimes buy (phone number first,
 best coupon, the merchant's order system locking and consuming it, the payment).
 """
@@ -23,6 +25,7 @@ from devstack.simulation.population import Person, Population
 
 CHINA = timezone(timedelta(hours=8))
 TEMPLATES = ("tpl_benefit_arrived", "tpl_cart_reminder", "tpl_checkin_reminder")  # WeChat asks for 3 at most
+PRIVACY_VERSION = "sim-1"
 # (China time, jobs run then); visits happen at the "visits" marks.
 SCHEDULE = (
     (time(10, 0), ("wakeup-inactive", "groupbuy-close")),
@@ -132,9 +135,9 @@ class World:
     def visit(self, p: Person, index: int) -> None:
         rng = random.Random(f"{p.name}:{index}")
         try:
+            self.home_before_login(p)
             self.login(p)
             self.api.call("shop", "GET", "/shop")
-            self.events(p, [("page_view", {"page": "home"})])
             if rng.random() < 0.45:
                 self.api.call("checkin", "POST", "/checkin", {}, token=p.token)
                 if p.visits == 0 and rng.random() < p.consent / 2:  # 签到提醒: the habit journey's audience
@@ -165,8 +168,19 @@ class World:
         except Unexpected:
             pass  # already counted as an error; the person's session ends there
 
+    def home_before_login(self, p: Person) -> None:
+        if p.privacy and p.anonymous_id is None:
+            agreed = {"agreed": True, "version": PRIVACY_VERSION}
+            p.anonymous_id = self.api.call("auth-anonymous", "POST", "/auth/anonymous", agreed).body["anonymousId"]
+        body: dict = {"events": [{"id": uuid.uuid4().hex, "name": "page_view", "props": {"page": "home"}}]}
+        if p.anonymous_id:  # becomes the user's at login; without it, only counted
+            body["anonymousId"] = p.anonymous_id
+        self.api.call("events", "POST", "/events", body)
+
     def login(self, p: Person) -> None:
         body: dict = {"code": f"demo:{p.name}:{uuid.uuid4().hex[:8]}"}
+        if p.anonymous_id:  # the visitor's events and agreement become the user's
+            body["anonymousId"] = p.anonymous_id
         if p.invited_by and p.user_id is None:
             body["invite"] = {"code": p.invited_by}
         answer = self.api.call("auth-login", "POST", "/auth/login", body, ok=(401,))
