@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from chalicelib import errors
 from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import SESSION
 from chalicelib.checkin import service
 from chalicelib.checkin.rules import Milestone, Reward
@@ -17,7 +18,7 @@ from chalicelib.config import china_day
 bp = Blueprint(__name__)
 
 
-class MakeUp(msgspec.Struct):
+class MakeUp(Dated):
     day: date
     pay: Literal["card", "points"]
 

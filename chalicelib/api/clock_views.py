@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors
+from chalicelib import bounds, config, errors
 from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import OPERATOR
 
 bp = Blueprint(__name__)
 
 
-class Clock(msgspec.Struct, forbid_unknown_fields=True):
+class Clock(Dated, forbid_unknown_fields=True):
     now: datetime | None  # None: back to real time
 
 
@@ -28,4 +28,7 @@ def move(call: Call) -> dict:
     instant = call.body.now
     if instant is not None and instant.tzinfo is None:
         raise errors.ValidationFailed("now needs a zone, e.g. 2026-11-24T02:00:00Z.")
+    # Refused before it is set: a clock past the window would break every route, this one too.
+    if instant is not None and not bounds.CLOCK_FROM <= instant < bounds.CLOCK_UNTIL:
+        raise errors.ValidationFailed(bounds.clock_message())
     return {"now": config.iso(config.set_clock(instant))}

@@ -7,13 +7,14 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, route
+from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import OPERATOR
 from chalicelib.metrics import service as metrics
 
 bp = Blueprint(__name__)
 
 
-class Range(msgspec.Struct, forbid_unknown_fields=True, rename={"first": "from", "last": "to"}):
+class Range(Dated, forbid_unknown_fields=True, rename={"first": "from", "last": "to"}):
     first: date
     last: date
 

@@ -9,7 +9,7 @@ from chalice import Blueprint
 
 from chalicelib import errors, rulebook, schedules
 from chalicelib.api.http import Call, route
-from chalicelib.api.schemas import Fen, Id, template_json
+from chalicelib.api.schemas import Dated, Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
 from chalicelib.bargain import service as bargain
 from chalicelib.checkin import service as checkin
@@ -36,7 +36,7 @@ RULES: dict[str, Any] = {
 }
 
 
-class NewTemplate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+class NewTemplate(Dated, rename="camel", forbid_unknown_fields=True):
     template_id: Id
     name: Name
     kind: str
@@ -56,7 +56,7 @@ class NewTemplate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     points_price: Count | None = None
 
 
-class TemplatePatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+class TemplatePatch(Dated, rename="camel", forbid_unknown_fields=True):
     name: Name | None = None
     active: bool | None = None
     per_user_limit: Count | None = None
@@ -122,7 +122,7 @@ def _known(name: str) -> str:
     return name
 
 
-class NewActivity(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+class NewActivity(Dated, rename="camel", forbid_unknown_fields=True):
     activity_id: Id
     name: Name
     product_id: Id
@@ -148,7 +148,7 @@ def create_activity(call: Call) -> dict:
     return {"activityId": a.activity_id, "name": a.name}
 
 
-class NewCampaign(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+class NewCampaign(Dated, rename="camel", forbid_unknown_fields=True):
     campaign_id: Id
     name: Name
     product_id: Id

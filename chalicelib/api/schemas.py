@@ -1,16 +1,30 @@
 """Request bodies shared by several views, and the JSON shapes of shared objects."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import msgspec
 
+from chalicelib import bounds
 from chalicelib.config import iso
 from chalicelib.coupons.models import Coupon, CouponTemplate
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Fen = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]  # up to ¥1,000,000
 Qty = Annotated[int, msgspec.Meta(ge=1, le=999)]
+
+
+class Dated(msgspec.Struct):
+    """A body whose date and datetime fields must fall in ``bounds``' years. The check runs as
+    the body is decoded, so any other value is a 422 naming the field as the client spells it,
+    before a view can do arithmetic with it."""
+
+    def __post_init__(self) -> None:
+        for attr, field in zip(self.__struct_fields__, self.__struct_encode_fields__):
+            value = getattr(self, attr)
+            if isinstance(value, date) and not bounds.in_window(value):  # datetime is a date too
+                raise ValueError(bounds.window_message(field))
 
 
 class TemplateRef(msgspec.Struct, rename="camel"):

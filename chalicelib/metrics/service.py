@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from chalicelib import errors
+from chalicelib import bounds, errors
 from chalicelib.config import china_day
 from chalicelib.metrics import stats
 from chalicelib.metrics.models import COHORT, DAY, REPURCHASE_DAYS, WAKEUP, MetricRow
@@ -57,9 +57,13 @@ def parse_range(start: str | None, end: str | None, *, now: datetime, max_days: 
     yesterday = china_day(now) - timedelta(days=1)
     try:
         last = date.fromisoformat(end) if end else yesterday
-        first = date.fromisoformat(start) if start else last - timedelta(days=29)
+        first = date.fromisoformat(start) if start else None
     except ValueError:
         raise errors.ValidationFailed("from and to are days: YYYY-MM-DD.") from None
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not bounds.in_window(day):  # before any arithmetic on them
+            raise errors.ValidationFailed(bounds.window_message(name) + ".")
+    first = first or last - timedelta(days=29)
     if first > last:
         raise errors.ValidationFailed("from is after to.")
     if (last - first).days + 1 > max_days:

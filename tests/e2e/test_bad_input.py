@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
 import app as application
-from chalicelib import config
+from chalicelib import bounds, config
 from chalicelib.api.http import optional
 from chalicelib.api.json_depth import MAX_DEPTH
+from tests.conftest import fresh
 
 ROUTES = sorted((method, path) for path, methods in application.app.routes.items() for method in methods)
 WITH_BODY = [(m, p) for m, p in ROUTES if m in ("POST", "PUT", "PATCH")]
@@ -112,3 +114,147 @@ def test_a_method_the_path_does_not_have_is_405(api):
     response = api.call("PUT", "/me", {})
 
     assert response.status_code == 405 and response.json["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+# Dates near the ends of Python's calendar overflowed in the arithmetic done with them (a 500,
+# sometimes after a write); now every date that comes in is held to bounds' years.
+EARLY, LATE = "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"
+FIRST_DAY, LAST_DAY = f"{bounds.FIRST_YEAR}-01-01", f"{bounds.LAST_YEAR}-12-31"
+LAST_INSTANT = f"{LAST_DAY}T23:59:59-12:00"
+
+
+@pytest.fixture
+def real_clock():
+    """Puts the clock back however a test left it: a clock set past the end of time used to
+    break every later route, so one failure would have failed the whole session."""
+    yield
+    config.set_clock(None)
+
+
+def operator(api, method: str, path: str, body=None):
+    return api.call(method, path, body, token=config.settings().operator_key)
+
+
+def uid(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def template(channel: str = "claim", **fields) -> dict:
+    return {"templateId": uid("tb"), "name": "边界券", "kind": "no_threshold", "amount": 100, "channel": channel,
+            **({"validDays": 7} if "validFrom" not in fields else {}), **fields}
+
+
+def activity(**fields) -> dict:
+    return {"activityId": uid("ab"), "name": "边界团", "productId": "p-puer", "originalPrice": 19900,
+            "groupPrice": 9900, "size": 2, "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2027-01-01T00:00:00Z",
+            **fields}
+
+
+def campaign(**fields) -> dict:
+    return {"campaignId": uid("cb"), "name": "边界砍", "productId": "p-puer", "originalPrice": 19900,
+            "floorPrice": 100, "helpers": 3, "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2027-01-01T00:00:00Z",
+            **fields}
+
+
+def assert_refused(response, field: str) -> None:
+    assert response.status_code == 422, response.text
+    assert response.json["error"]["code"] == "VALIDATION_FAILED" and field in response.json["error"]["message"]
+
+
+def invite_code(api, name: str) -> str:
+    return api.call("GET", "/referral/me", token=api.login("i" + name)["token"]).json["code"]
+
+
+@pytest.mark.parametrize("extreme", [EARLY, LATE])
+def test_an_invite_shared_at_the_ends_of_time_is_422(api, name, extreme):
+    body = {"code": fresh("demo", name), "invite": {"code": invite_code(api, name), "sharedAt": extreme}}
+
+    assert_refused(api.call("POST", "/auth/login", body), "sharedAt")
+
+
+@pytest.mark.parametrize("day", [EARLY[:10], LATE[:10]])
+def test_a_make_up_at_the_ends_of_time_is_422(api, name, day):
+    response = api.call("POST", "/checkin/makeup", {"day": day, "pay": "points"}, token=api.login(name)["token"])
+
+    assert_refused(response, "day")
+
+
+OPERATOR_DATES = [
+    ("POST", "/operator/coupon-templates", lambda t: template(validFrom="2026-01-01T00:00:00Z", validUntil=t), "validUntil"),
+    ("POST", "/operator/coupon-templates", lambda t: template(validFrom=t, validUntil="2026-01-01T00:00:00Z"), "validFrom"),
+    ("POST", "/operator/groupbuy/activities", lambda t: activity(endsAt=t), "endsAt"),
+    ("POST", "/operator/groupbuy/activities", lambda t: activity(startsAt=t), "startsAt"),
+    ("POST", "/operator/bargain/campaigns", lambda t: campaign(endsAt=t), "endsAt"),
+    ("POST", "/operator/bargain/campaigns", lambda t: campaign(startsAt=t), "startsAt"),
+    ("POST", "/operator/metrics/rollup", lambda t: {"from": "2026-01-01", "to": t[:10]}, "to"),
+    ("POST", "/operator/metrics/rollup", lambda t: {"from": t[:10], "to": "2026-01-02"}, "from"),
+    ("PUT", "/operator/clock", lambda t: {"now": t}, "now"),
+]
+
+
+@pytest.mark.usefixtures("real_clock")
+@pytest.mark.parametrize("extreme", [EARLY, LATE])
+@pytest.mark.parametrize("method,path,body,field", OPERATOR_DATES)
+def test_an_operator_date_at_the_ends_of_time_is_422_naming_it(api, method, path, body, field, extreme):
+    assert_refused(operator(api, method, path, body(extreme)), field)
+
+
+@pytest.mark.parametrize("extreme", [EARLY, LATE])
+def test_a_template_cannot_be_extended_to_the_ends_of_time(api, extreme):
+    created = operator(api, "POST", "/operator/coupon-templates",
+                       template(validFrom="2026-01-01T00:00:00Z", validUntil="2026-12-01T00:00:00Z"))
+
+    patched = operator(api, "PATCH", f"/operator/coupon-templates/{created.json['templateId']}", {"validUntil": extreme})
+
+    assert_refused(patched, "validUntil")
+
+
+@pytest.mark.parametrize("query,field", [
+    ("from=0001-01-01&to=0001-01-02", "from"), ("to=0001-01-05", "to"), ("from=9999-12-30&to=9999-12-31", "from"),
+    ("from=2026-01-01&to=9999-12-31", "to"),
+])
+def test_a_metrics_range_at_the_ends_of_time_is_422(api, query, field):
+    assert_refused(operator(api, "GET", f"/operator/metrics/all?{query}"), field)
+
+
+def test_a_coupon_valid_to_the_last_accepted_day_is_claimed_and_listed(api, name):
+    created = operator(api, "POST", "/operator/coupon-templates",
+                       template(validFrom="2026-01-01T00:00:00Z", validUntil=LAST_INSTANT, perUserLimit=5))
+    token = api.purchase_token(name)
+
+    claimed = api.call("POST", "/coupons/claim", {"templateId": created.json["templateId"]}, token=token)
+
+    assert created.status_code == 201, created.text
+    assert claimed.status_code == 200 and claimed.json["validUntil"] == "2101-01-01T11:59:59Z", claimed.text
+    assert api.call("GET", "/coupons", token=token).status_code == 200
+
+
+def test_campaigns_to_the_last_accepted_day_run(api, name):
+    group = operator(api, "POST", "/operator/groupbuy/activities", activity(endsAt=LAST_INSTANT))
+    bargain = operator(api, "POST", "/operator/bargain/campaigns", campaign(endsAt=LAST_INSTANT))
+    token = api.purchase_token(name)
+
+    opened = api.call("POST", f"/groupbuy/{group.json['activityId']}/groups", {}, token=token)
+    started = api.call("POST", f"/bargain/{bargain.json['campaignId']}", token=token)
+
+    assert (group.status_code, bargain.status_code) == (201, 201), (group.text, bargain.text)
+    assert opened.status_code == 201 and started.status_code == 201, (opened.text, started.text)
+
+
+def test_metrics_at_the_edges_of_the_window_answer(api):
+    rolled = operator(api, "POST", "/operator/metrics/rollup", {"from": f"{bounds.LAST_YEAR}-12-30", "to": LAST_DAY})
+    first = operator(api, "GET", f"/operator/metrics/all?from={FIRST_DAY}&to={bounds.FIRST_YEAR}-01-31")
+    last = operator(api, "GET", f"/operator/metrics/all?from={bounds.LAST_YEAR}-12-01&to={LAST_DAY}")
+
+    assert rolled.status_code == first.status_code == last.status_code == 200, (rolled.text, first.text, last.text)
+
+
+def test_edge_days_from_users_get_the_usual_answers(api, name):
+    token = api.login(name)["token"]
+    makeup = api.call("POST", "/checkin/makeup", {"day": FIRST_DAY, "pay": "points"}, token=token)
+    login = api.call("POST", "/auth/login", {"code": fresh("demo", "n" + name),
+                                              "invite": {"code": invite_code(api, name), "sharedAt": LAST_INSTANT}})
+
+    assert makeup.status_code == 422 and makeup.json["error"]["code"] == "CHECKIN_DAY_INVALID"
+    assert login.status_code == 200, login.text
+

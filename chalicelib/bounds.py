@@ -1,0 +1,33 @@
+"""How far in time an input may reach: the dates people and operators send, and the local clock.
+
+Python's dates end at years 1 and 9999, and the code adds to and subtracts from every date it
+is given (a make-up day's neighbours, a coupon's expiry TTL, a metrics range's defaults), so a
+value near either end overflowed inside a route, often after something was written. Inputs are
+held to the years below, far from both ends and wide enough for any campaign or report; a
+zone offset (at most a day) cannot carry them out.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+# The simulated clock is narrower: the activity score doubles once per half-life from its epoch
+# (2026-01-01, ``events.rules``), and at the shortest half-life an operator may set it stays
+# inside DynamoDB's number range only within about five years of it.
+CLOCK_FROM = datetime(2021, 1, 1, tzinfo=timezone.utc)
+CLOCK_UNTIL = datetime(2031, 1, 1, tzinfo=timezone.utc)
+
+
+def in_window(value: date) -> bool:
+    """``value`` (a date, or a datetime read on its own calendar) falls in the accepted years."""
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def window_message(field: str) -> str:
+    return f"{field} must be in the years {FIRST_YEAR} to {LAST_YEAR}"
+
+
+def clock_message() -> str:
+    return (f"The simulated clock runs from {CLOCK_FROM:%Y-%m-%d} to {CLOCK_UNTIL:%Y-%m-%d} (UTC): "
+            "beyond that the activity score leaves DynamoDB's number range.")
