@@ -9,6 +9,9 @@ zone offset (at most a day) cannot carry them out.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Annotated
+
+import msgspec
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -17,6 +20,17 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 # inside DynamoDB's number range only within about five years of it.
 CLOCK_FROM = datetime(2021, 1, 1, tzinfo=timezone.utc)
 CLOCK_UNTIL = datetime(2031, 1, 1, tzinfo=timezone.utc)
+
+
+# Values of the rule books (``PUT /operator/rules/{name}``), checked when a document is saved so
+# that none can break a route afterwards. Counts and amounts stay far from anything that could
+# overflow a date or DynamoDB's 38 digits; each capability's rules add their own.
+TemplateId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]  # a coupon template to grant
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+RewardPoints = Annotated[int, msgspec.Meta(ge=0, le=100_000)]  # points one reward pays
+Cards = Annotated[int, msgspec.Meta(ge=0, le=10)]  # make-up cards one reward pays
+Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+Days = Annotated[int, msgspec.Meta(ge=1, le=365)]
 
 
 def in_window(value: date) -> bool:

@@ -7,6 +7,7 @@ A container keeps what it read for a minute, so an edit is live everywhere withi
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import datetime
 from typing import Any, TypeVar
@@ -18,6 +19,8 @@ from pynamodb.models import Model
 
 from chalicelib import errors
 from chalicelib.store.base import meta
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=msgspec.Struct)
 
@@ -63,7 +66,24 @@ def parse(name: str, body: dict[str, Any], kind: type[R]) -> R:
         raise errors.ValidationFailed(f"{name} rules: {exc}") from exc
 
 
+_stale: set[str] = set()  # documents already reported as no longer valid, to log each once
+
+
 def load(name: str, kind: type[R]) -> R:
-    """The stored rules, or ``kind``'s defaults where none are stored."""
+    """The stored rules, or ``kind``'s defaults where none are stored.
+
+    A document saved before a bound was added may fail it now; every route reading it would
+    then answer 422 for a value nobody sent. It is read as the defaults instead, and logged,
+    until an operator saves it again (which shows them what to change).
+    """
     body = get(name)
-    return parse(name, body, kind) if body else kind()
+    if not body:
+        return kind()
+    try:
+        return parse(name, body, kind)
+    except errors.ValidationFailed as exc:
+        key = name + json.dumps(body, sort_keys=True)
+        if key not in _stale:
+            _stale.add(key)
+            log.error("stored rules no longer valid, defaults in use", extra={"rules": name, "why": exc.message})
+        return kind()

@@ -46,7 +46,7 @@ class NewTemplate(Dated, rename="camel", forbid_unknown_fields=True):
     rate: Annotated[int, msgspec.Meta(ge=1, le=100)] = 100
     cap: Fen | None = None
     scope: str = rules.SCOPE_ALL
-    scope_ids: list[Id] = []
+    scope_ids: Annotated[list[Id], msgspec.Meta(max_length=100)] = []
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     valid_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] | None = None

@@ -7,23 +7,26 @@ last day if that is today or yesterday, else 0.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
 import msgspec
 
+from chalicelib.bounds import Cards, RewardPoints, TemplateId
+
 
 class Reward(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    points: int = 0
-    coupon: str | None = None  # a grant template id
-    makeup_cards: int = 0
+    points: RewardPoints = 0
+    coupon: TemplateId | None = None  # a grant template id
+    makeup_cards: Cards = 0
 
 
 class Milestone(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """Paid when the days checked in within one calendar month reach ``days``."""
 
     days: int
-    points: int = 0
-    coupon: str | None = None
-    makeup_cards: int = 0
+    points: RewardPoints = 0
+    coupon: TemplateId | None = None
+    makeup_cards: Cards = 0
 
 
 class CheckinRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -34,7 +37,7 @@ class CheckinRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
     )
     milestones: tuple[Milestone, ...] = (Milestone(15, points=50, makeup_cards=1), Milestone(28, points=100))
     makeup_window_days: int = 7
-    makeup_points_cost: int = 50
+    makeup_points_cost: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 50
 
     def __post_init__(self) -> None:
         if not self.cycle or len(self.cycle) > 31:

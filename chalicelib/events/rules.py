@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from typing import Annotated
 
 import msgspec
+
+from chalicelib.bounds import Days
 
 STANDARD = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "share")
 ORDER_PAID = "order_paid"  # written by the server's payment call only: a client cannot fake an order
@@ -16,20 +19,37 @@ MAX_EVENTS, MAX_BYTES = 50, 64 * 1024
 MAX_PAST, MAX_FUTURE = timedelta(days=7), timedelta(minutes=5)  # client clocks are clamped into this
 
 
+# The stored score doubles once per half-life from EPOCH, and DynamoDB numbers lie between about
+# 2^-432 and 2^418. Kept within 2^±380, the score leaves room for a weight of up to 1,000 and 10^8
+# events on top. At the shortest half-life that is 380 × 5 days, five years either side of the
+# epoch: the simulated clock's window (``bounds``); a day's half-life overflowed within a year.
+MAX_DOUBLINGS = 380
+MIN_HALF_LIFE_DAYS, MAX_HALF_LIFE_DAYS = 5.0, 365.0
+MIN_WEIGHT, MAX_WEIGHT = 0.001, 1000.0  # or 0: an event that does not count
+EventName = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+Weight = Annotated[float, msgspec.Meta(ge=0, le=MAX_WEIGHT)]
+
+
 class SegmentRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """The rule book's ``segments`` document; these are the defaults."""
 
-    new_days: int = 7  # first seen within: new
-    active_days: int = 3  # active within: active
-    at_risk_days: int = 7  # inactive at least: at risk
-    churned_days: int = 30  # inactive at least: churned
-    high_value_spend: int = 100_000  # fen spent (¥1000) ...
-    high_value_orders: int = 5  # ... or orders, while active within churned_days: high value
-    half_life_days: float = 7.0
-    weights: dict[str, float] = msgspec.field(default_factory=lambda: {
+    new_days: Days = 7  # first seen within: new
+    active_days: Days = 3  # active within: active
+    at_risk_days: Days = 7  # inactive at least: at risk
+    churned_days: Days = 30  # inactive at least: churned
+    high_value_spend: Annotated[int, msgspec.Meta(ge=0, le=10**12)] = 100_000  # fen spent (¥1000) ...
+    # ... or orders, while active within churned_days: high value
+    high_value_orders: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 5
+    half_life_days: Annotated[float, msgspec.Meta(ge=MIN_HALF_LIFE_DAYS, le=MAX_HALF_LIFE_DAYS)] = 7.0
+    weights: Annotated[dict[EventName, Weight], msgspec.Meta(max_length=64)] = msgspec.field(default_factory=lambda: {
         "page_view": 1.0, "product_view": 2.0, "add_to_cart": 4.0, "remove_from_cart": 0.5,
         "checkout_start": 6.0, "share": 5.0, "order": 20.0, "checkin": 1.0,
     })
+
+    def __post_init__(self) -> None:
+        # A weight of 10^-300 grows into a number DynamoDB refuses as too small to store.
+        if any(0 < w < MIN_WEIGHT for w in self.weights.values()):
+            raise ValueError(f"weights are 0, or {MIN_WEIGHT} to {MAX_WEIGHT:g}")
 
 
 def refusal(name: str, client_time: datetime | None) -> str | None:

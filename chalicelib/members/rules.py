@@ -7,35 +7,44 @@ takes from the bucket that expires first. Growth value only grows (refunds aside
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
 
+from chalicelib.bounds import Label, TemplateId
 from chalicelib.config import CHINA
 
 NEVER = "never"
 
+# Bounds checked when the document is saved (see ``bounds``): an order is at most ¥1,000,000, so
+# growth and points per order stay below 10^9, and a bucket's year stays a few years from today
+# (a million years past it has no date).
+Growth = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+PerYuan = Annotated[int, msgspec.Meta(ge=0, le=100)]
+
 
 class Tier(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    code: str
-    name: str
-    threshold: int  # growth value needed
-    discount_rate: int = 100  # percent paid on goods (98 = 2% off)
-    points_multiplier: int = 100  # percent of the base points earned
-    birthday_template: str | None = None
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    name: Label
+    threshold: Growth  # growth value needed
+    discount_rate: Annotated[int, msgspec.Meta(ge=1, le=100)] = 100  # percent paid on goods (98 = 2% off)
+    points_multiplier: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 100  # percent of the base points earned
+    birthday_template: TemplateId | None = None
 
 
 class MembershipRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """The rule book's ``membership`` document (camelCase JSON); these are the defaults."""
 
-    tiers: tuple[Tier, ...] = (
+    tiers: Annotated[tuple[Tier, ...], msgspec.Meta(min_length=1, max_length=10)] = (
         Tier("normal", "普通会员", 0),
         Tier("silver", "白银会员", 500, discount_rate=99, points_multiplier=120),
         Tier("gold", "黄金会员", 2000, discount_rate=98, points_multiplier=150, birthday_template="tpl-birthday"),
         Tier("diamond", "钻石会员", 8000, discount_rate=95, points_multiplier=200, birthday_template="tpl-birthday"),
     )
-    growth_per_yuan: int = 1
-    points_per_yuan: int = 1
-    points_expiry_years: int | None = 1  # None: points never expire
+    growth_per_yuan: PerYuan = 1
+    points_per_yuan: PerYuan = 1
+    # 0: points go at the end of the year they were earned in. None: they never expire.
+    points_expiry_years: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = 1
 
     def __post_init__(self) -> None:
         thresholds = [t.threshold for t in self.tiers]

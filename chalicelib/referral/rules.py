@@ -2,28 +2,32 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import msgspec
+
+from chalicelib.bounds import Days, Percent, RewardPoints, TemplateId
 
 CLOCK_SKEW = timedelta(minutes=5)  # a sharer's phone clock a little ahead of ours
 
 
 class Reward(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    points: int = 0
-    coupon: str | None = None  # a grant template
+    points: RewardPoints = 0
+    coupon: TemplateId | None = None  # a grant template
 
 
 class ReferralRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """The rule book's ``referral`` document; these are the defaults."""
 
-    window_days: int = 7
-    inviter_daily_cap: int = 20
-    invitee_pack: str | None = "new-user-pack"
+    window_days: Days = 7  # a link's age is a timedelta: 10^12 days had none
+    inviter_daily_cap: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 20
+    invitee_pack: TemplateId | None = "new-user-pack"
     inviter_on_purchase: Reward = Reward(points=100)
     inviter_on_first_order: Reward = Reward(coupon="referral-thanks")
-    suspicious_min_invitees: int = 10  # judge "invitees never buy" only past this many
-    suspicious_buyer_share: int = 10  # percent: fewer buyers than this among them is suspicious
-    max_accounts_per_device: int = 2
+    # Judge "invitees never buy" only past this many.
+    suspicious_min_invitees: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 10
+    suspicious_buyer_share: Percent = 10  # fewer buyers than this among them is suspicious
+    max_accounts_per_device: Annotated[int, msgspec.Meta(ge=1, le=100)] = 2
 
     def __post_init__(self) -> None:
         if self.window_days < 1 or self.inviter_daily_cap < 1 or self.max_accounts_per_device < 1:

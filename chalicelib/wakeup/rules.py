@@ -3,49 +3,60 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import msgspec
 
+from chalicelib.bounds import Percent, TemplateId
 from chalicelib.config import CHINA
+
+Hour = Annotated[int, msgspec.Meta(ge=0, le=23)]
+Category = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 
 class Step(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    key: str
-    wait: int  # days (hours for the cart journey)
-    template: str  # subscribe-message template id
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    wait: Annotated[int, msgspec.Meta(ge=0, le=365)]  # days (hours for the cart journey)
+    template: TemplateId  # subscribe-message template id
     text: str  # thing1: at most 20 characters
-    page: str = "pages/index/index"
-    coupon: str | None = None  # a grant template; "by_history" picks one from the user's history
+    page: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] = "pages/index/index"
+    coupon: TemplateId | None = None  # a grant template; "by_history" picks one from the user's history
     marketing: bool = True  # counts against the contact cap
+
+
+Steps = Annotated[tuple[Step, ...], msgspec.Meta(max_length=10)]
 
 
 class WakeupRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """The rule book's ``wakeup`` document; these are the defaults."""
 
-    inactive: tuple[Step, ...] = (
+    inactive: Steps = (
         Step("d3", 3, "tpl_benefit_arrived", "您的专属福利已到账", coupon="by_history"),
         Step("d7", 7, "tpl_benefit_arrived", "好久不见，送您一张券", coupon="by_history"),
         Step("d30", 30, "tpl_benefit_arrived", "回来看看，专属福利已到账", coupon="by_history"),
     )
     cart: Step = Step("h4", 4, "tpl_cart_reminder", "购物车里的宝贝在等您", coupon="wakeup-cart",
                       page="pages/cart/cart")
-    post_purchase: tuple[Step, ...] = (
+    post_purchase: Steps = (
         Step("review", 3, "tpl_order_review", "您的订单已送达，来评价吧", page="pages/orders/orders", marketing=False),
         Step("repurchase", 7, "tpl_benefit_arrived", "回购专享券已到账", coupon="wakeup-repurchase"),
         Step("invite", 14, "tpl_benefit_arrived", "邀请好友，双方得礼", page="pages/invite/invite"),
     )
     habit: Step = Step("daily", 0, "tpl_checkin_reminder", "今天还没签到哦", page="pages/checkin/checkin",
                        marketing=False)
-    holdout_percent: int = 10  # per journey: that journey's lift
+    holdout_percent: Percent = 10  # per journey: that journey's lift
     # A universal control group: these users get no journey at all, so retention can be compared
     # between the population with journeys and the one without.
-    global_holdout_percent: int = 0
-    quiet_from: int = 22  # China hours: nothing is sent from 22:00 ...
-    quiet_until: int = 8  # ... to 08:00; a run then leaves the rest for the next
-    cap_days: int = 3
-    catch_up_days: int = 2  # a step missed (quiet hours, WeChat down) is still sent this much later
-    category_coupons: dict[str, str] = msgspec.field(default_factory=lambda: {"tea": "wakeup-tea"})
-    general_coupon: str = "wakeup-general"
+    global_holdout_percent: Percent = 0
+    quiet_from: Hour = 22  # China hours: nothing is sent from 22:00 ...
+    quiet_until: Hour = 8  # ... to 08:00; a run then leaves the rest for the next
+    cap_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 3
+    # A step missed (quiet hours, WeChat down) is still sent this much later; the cart journey
+    # reads one index hour per hour of it, so it stays a week at most.
+    catch_up_days: Annotated[int, msgspec.Meta(ge=0, le=7)] = 2
+    category_coupons: Annotated[dict[Category, TemplateId], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=lambda: {"tea": "wakeup-tea"})
+    general_coupon: TemplateId = "wakeup-general"
 
     def __post_init__(self) -> None:
         if not 0 <= self.holdout_percent <= 50 or not 0 <= self.global_holdout_percent <= 50:

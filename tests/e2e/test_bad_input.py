@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 import app as application
-from chalicelib import bounds, config
+from chalicelib import bounds, config, rulebook, schedules
 from chalicelib.api.http import optional
 from chalicelib.api.json_depth import MAX_DEPTH
 from tests.conftest import fresh
@@ -258,3 +259,196 @@ def test_edge_days_from_users_get_the_usual_answers(api, name):
     assert makeup.status_code == 422 and makeup.json["error"]["code"] == "CHECKIN_DAY_INVALID"
     assert login.status_code == 200, login.text
 
+
+# Rule-book values that validated and then broke user routes: each range is checked when the
+# document is saved, and documents at the edges of every range keep every user route answering.
+BOOKS = ("membership", "checkin", "referral", "segments", "wakeup")
+STEP = {"key": "d3", "template": "tpl_benefit_arrived", "text": "福利"}
+
+TOO_FAR = [
+    ("membership", {"pointsExpiryYears": 1_000_000}, "pointsExpiryYears"),
+    ("membership", {"growthPerYuan": 10**30}, "growthPerYuan"),
+    ("membership", {"pointsPerYuan": 10**30}, "pointsPerYuan"),
+    ("membership", {"tiers": [{"code": "n", "name": "n", "threshold": 0, "pointsMultiplier": 10**9}]}, "pointsMultiplier"),
+    ("membership", {"tiers": [{"code": "n", "name": "n", "threshold": 0}, {"code": "t", "name": "t", "threshold": 10**20}]},
+     "threshold"),
+    ("checkin", {"makeupPointsCost": 10**12}, "makeupPointsCost"),
+    ("checkin", {"cycle": [{"points": 10**12}]}, "points"),
+    ("checkin", {"milestones": [{"days": 5, "makeupCards": 10**6}]}, "makeupCards"),
+    ("referral", {"windowDays": 10**12}, "windowDays"),
+    ("referral", {"inviterOnPurchase": {"points": 10**12}}, "points"),
+    ("referral", {"inviterDailyCap": 10**12}, "inviterDailyCap"),
+    ("segments", {"halfLifeDays": 0}, "halfLifeDays"),
+    ("segments", {"halfLifeDays": 1e-300}, "halfLifeDays"),
+    ("segments", {"halfLifeDays": 1}, "halfLifeDays"),
+    ("segments", {"halfLifeDays": 1e300}, "halfLifeDays"),
+    ("segments", {"weights": {"page_view": 1e300}}, "weights"),
+    ("segments", {"weights": {"page_view": 1e-300}}, "weights"),
+    ("segments", {"churnedDays": 10**12}, "churnedDays"),
+    ("wakeup", {"catchUpDays": 10**6}, "catchUpDays"),
+    ("wakeup", {"capDays": 10**12}, "capDays"),
+    ("wakeup", {"quietFrom": 100}, "quietFrom"),
+    ("wakeup", {"inactive": [{**STEP, "wait": 10**12}]}, "wait"),
+]
+
+AT_THE_BOUNDS = [
+    ("membership", {"tiers": [{"code": "n", "name": "n" * 40, "threshold": 0, "discountRate": 1, "pointsMultiplier": 1000},
+                              {"code": "top", "name": "t", "threshold": 1_000_000_000, "pointsMultiplier": 0}],
+                    "growthPerYuan": 100, "pointsPerYuan": 100, "pointsExpiryYears": 10}),
+    ("membership", {"growthPerYuan": 0, "pointsPerYuan": 0, "pointsExpiryYears": 0}),
+    ("checkin", {"cycle": [{"points": 100_000, "makeupCards": 10}], "milestones": [{"days": 1, "points": 100_000}],
+                 "makeupWindowDays": 31, "makeupPointsCost": 100_000}),
+    ("referral", {"windowDays": 365, "inviterDailyCap": 10_000, "inviterOnPurchase": {"points": 100_000},
+                  "suspiciousMinInvitees": 1, "suspiciousBuyerShare": 100, "maxAccountsPerDevice": 1}),
+    ("referral", {"windowDays": 1, "inviterDailyCap": 1, "suspiciousBuyerShare": 0, "maxAccountsPerDevice": 100}),
+    ("segments", {"halfLifeDays": 5, "weights": dict.fromkeys(("page_view", "product_view", "add_to_cart", "order"), 1000),
+                  "newDays": 365, "activeDays": 365, "atRiskDays": 365, "churnedDays": 365, "highValueSpend": 10**12}),
+    ("segments", {"halfLifeDays": 365, "weights": {"page_view": 0.001, "product_view": 0}, "newDays": 1, "churnedDays": 1,
+                  "highValueSpend": 0}),
+    ("wakeup", {"inactive": [{**STEP, "wait": 365}], "catchUpDays": 7, "capDays": 365, "quietFrom": 0, "quietUntil": 23,
+                "holdoutPercent": 50, "globalHoldoutPercent": 50}),
+    ("wakeup", {"inactive": [{**STEP, "wait": 0}], "postPurchase": [], "catchUpDays": 0, "capDays": 0}),
+]
+
+
+@pytest.fixture
+def rules_restored():
+    """Puts every rule book back as it was: an extreme document left stored would break the
+    session's other tests, which is what this suite is about."""
+    before = {book: rulebook.get(book) for book in BOOKS}
+    yield
+    for book, body in before.items():
+        if body is None:
+            rulebook.Rule(book).delete()
+        else:
+            rulebook.put(book, body, now=config.utcnow())
+    rulebook.forget_cache()
+
+
+@pytest.mark.usefixtures("rules_restored")
+@pytest.mark.parametrize("book,document,field", TOO_FAR)
+def test_a_rule_value_that_would_break_routes_is_refused_when_saved(api, book, document, field):
+    before = rulebook.get(book)
+
+    assert_refused(operator(api, "PUT", f"/operator/rules/{book}", document), field)
+    rulebook.forget_cache()
+    assert rulebook.get(book) == before
+
+
+@pytest.mark.usefixtures("rules_restored")
+def test_a_document_stored_before_its_bounds_reads_as_the_defaults(api, name):
+    rulebook.put("segments", {"halfLifeDays": 0}, now=config.utcnow())  # as saved before the check existed
+    token = api.login(name)["token"]
+
+    events = api.call("POST", "/events", {"events": [{"id": uid("e"), "name": "page_view"}]}, token=token)
+    me = api.call("GET", "/me", token=token)
+
+    assert events.status_code == me.status_code == 200, (events.text, me.text)
+
+
+def user_routes_answer(api, name: str, jobs: bool = True) -> None:
+    """What the mini-program does with the rule books: an invited login, events, an order, the
+    member page, a check-in; the jobs read them too. None of it may be a 5xx."""
+    s = config.settings()
+    inviter = api.login("i" + name)
+    code = api.call("GET", "/referral/me", token=inviter["token"]).json["code"]
+    login = api.call("POST", "/auth/login", {"code": fresh("demo", name),
+                                              "invite": {"code": code, "sharedAt": config.iso(config.utcnow())}})
+    assert login.status_code == 200, login.text
+    token, user = login.json["token"], login.json["user"]["id"]
+    events = api.call("POST", "/events", {"events": [
+        {"id": uid("e"), "name": "page_view"}, {"id": uid("e"), "name": "product_view", "props": {"category": "tea"}},
+        {"id": uid("e"), "name": "add_to_cart", "props": {"cart": ["p-puer"]}},
+    ]}, token=token)
+    assert events.status_code == 200 and events.json["accepted"] == 3, events.text
+    answers = [
+        api.call("POST", f"/server/orders/{uid('o')}/paid", {"userId": user, "amount": 100_000_000}, token=s.server_key),
+        api.call("POST", "/checkin", token=token),
+        api.call("GET", "/checkin/calendar", token=token),
+        api.call("GET", "/me", token=token),
+        api.call("GET", "/points", token=token),
+        api.call("GET", "/referral/me", token=inviter["token"]),
+        api.call("GET", "/me", token=inviter["token"]),
+        api.call("POST", "/subscriptions", {"results": {"tpl_benefit_arrived": "accept"}}, token=token),
+    ]
+    if jobs:
+        answers += [api.call("POST", f"/operator/jobs/{job}", token=s.operator_key) for job in schedules.JOBS]
+    assert all(r.status_code < 500 for r in answers), [(r.status_code, r.text) for r in answers if r.status_code >= 500]
+    assert api.call("GET", "/me", token=token).status_code == api.call("GET", "/points", token=token).status_code == 200
+
+
+@pytest.mark.usefixtures("rules_restored")
+@pytest.mark.parametrize("book,document", AT_THE_BOUNDS)
+def test_rules_at_the_edges_of_their_ranges_keep_user_routes_working(api, name, book, document):
+    saved = operator(api, "PUT", f"/operator/rules/{book}", document)
+
+    assert saved.status_code == 200, saved.text
+    user_routes_answer(api, name)
+
+
+@pytest.mark.usefixtures("rules_restored", "real_clock")
+@pytest.mark.parametrize("instant", [bounds.CLOCK_FROM, bounds.CLOCK_UNTIL - timedelta(seconds=1)])
+def test_the_shortest_half_life_holds_at_the_ends_of_the_clock(api, name, instant):
+    segments = operator(api, "PUT", "/operator/rules/segments", AT_THE_BOUNDS[5][1])
+    moved = operator(api, "PUT", "/operator/clock", {"now": config.iso(instant)})
+
+    assert segments.status_code == moved.status_code == 200, (segments.text, moved.text)
+    # The jobs walk every hour since their checkpoint: years of hours, and a checkpoint the
+    # session's other tests would inherit. The routes are what the clock must not break.
+    user_routes_answer(api, name, jobs=False)
+
+
+@pytest.mark.usefixtures("real_clock")
+@pytest.mark.parametrize("instant", [bounds.CLOCK_FROM - timedelta(seconds=1), bounds.CLOCK_UNTIL,
+                                     datetime(2100, 12, 31, tzinfo=timezone.utc)])
+def test_a_clock_outside_its_window_is_refused_and_nothing_moves(api, instant):
+    response = operator(api, "PUT", "/operator/clock", {"now": config.iso(instant)})
+    after = operator(api, "GET", "/operator/clock")
+
+    assert_refused(response, "simulated clock")
+    assert after.status_code == 200 and abs(datetime.fromisoformat(after.json["now"]) - datetime.now(timezone.utc)) < timedelta(minutes=1)
+
+
+OPERATOR_EXTREMES = [
+    ("/operator/coupon-templates", template(scopeIds=["p-puer"] * 101, scope="products"), "scopeIds"),
+    ("/operator/coupon-templates", template(amount=100_000_001), "amount"),
+    ("/operator/coupon-templates", template(validDays=3651), "validDays"),
+    ("/operator/coupon-templates", template(total=10**12), "total"),
+    ("/operator/groupbuy/activities", activity(timeLimitMinutes=10**9), "timeLimitMinutes"),
+    ("/operator/groupbuy/activities", activity(size=10**6), "size"),
+    ("/operator/groupbuy/activities", activity(stock=10**12), "stock"),
+    ("/operator/bargain/campaigns", campaign(durationMinutes=10**9), "durationMinutes"),
+    ("/operator/bargain/campaigns", campaign(helpers=10**6), "helpers"),
+    ("/operator/bargain/campaigns", campaign(originalPrice=10**15), "originalPrice"),
+]
+
+
+@pytest.mark.parametrize("path,body,field", OPERATOR_EXTREMES)
+def test_operator_campaign_values_out_of_range_are_422_naming_them(api, path, body, field):
+    assert_refused(operator(api, "POST", path, body), field)
+
+
+def test_campaigns_at_the_edges_of_their_ranges_run(api, name):
+    coupon = operator(api, "POST", "/operator/coupon-templates", template(
+        amount=100_000_000, validDays=3650, total=100_000_000, shards=20, perUserLimit=100_000_000,
+        scope="products", scopeIds=[f"p-{i}" for i in range(99)] + ["p-puer"]))
+    points = operator(api, "POST", "/operator/coupon-templates", template("points", pointsPrice=100_000_000))
+    group = operator(api, "POST", "/operator/groupbuy/activities", activity(
+        originalPrice=100_000_000, groupPrice=99_999_999, size=10, timeLimitMinutes=7 * 24 * 60, payMinutes=24 * 60,
+        stock=100_000_000, perUserLimit=100, virtualFillShare=100))
+    bargain = operator(api, "POST", "/operator/bargain/campaigns", campaign(
+        originalPrice=100_000_000, floorPrice=0, helpers=100, durationMinutes=30 * 24 * 60, perUserLimit=100,
+        helperDailyCap=100))
+    assert [r.status_code for r in (coupon, points, group, bargain)] == [201] * 4, [coupon.text, points.text, group.text, bargain.text]
+    token, friend = api.purchase_token(name), api.login("f" + name)["token"]
+
+    claimed = api.call("POST", "/coupons/claim", {"templateId": coupon.json["templateId"]}, token=token)
+    exchanged = api.call("POST", "/points/exchange", {"templateId": points.json["templateId"]}, token=token)
+    best = api.call("POST", "/coupons/best", {"lines": [{"productId": "p-puer", "qty": 999}]}, token=token)
+    opened = api.call("POST", f"/groupbuy/{group.json['activityId']}/groups", {}, token=token)
+    started = api.call("POST", f"/bargain/{bargain.json['campaignId']}", token=token)
+    helped = api.call("POST", f"/bargain/{started.json['bargainId']}/help", {}, token=friend)
+
+    assert claimed.status_code == 200 and opened.status_code == started.status_code == 201, (claimed.text, opened.text)
+    assert exchanged.status_code == 409 and exchanged.json["error"]["code"] == "POINTS_INSUFFICIENT"
+    assert best.status_code < 500 and helped.status_code == 200, (best.text, helped.text)
