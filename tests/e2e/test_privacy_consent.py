@@ -155,6 +155,7 @@ def test_erasure_removes_the_privacy_decision(api, name, agreed):
     token, user = login["token"], login["user"]["id"]
     assert api.call("POST", "/me/privacy", {**AGREED, "agreed": agreed}, token=token).status_code == 200
     assert activity_of(user).privacy_agreed is agreed
+    assert api.call("GET", "/me", token=token).json["segment"] == "new"  # a decision, and no activity yet
 
     assert api.call("DELETE", "/me", token=token).status_code == 204
 
