@@ -5,12 +5,15 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import msgspec
+import msgspec.inspect as mi
 import pytest
 
 import app as application
 from chalicelib import bounds, config, rulebook, schedules
 from chalicelib.api.http import optional
 from chalicelib.api.json_depth import MAX_DEPTH
+from chalicelib.api.schemas import Dated
 from tests.conftest import fresh
 
 ROUTES = sorted((method, path) for path, methods in application.app.routes.items() for method in methods)
@@ -166,6 +169,36 @@ def invite_code(api, name: str) -> str:
     return api.call("GET", "/referral/me", token=api.login("i" + name)["token"]).json["code"]
 
 
+def dated_fields(t: mi.Type, owner: type | None = None):
+    """(struct, field) for every date or datetime a body type holds, however deeply."""
+    if isinstance(t, mi.StructType):
+        for f in t.fields:
+            yield from dated_fields(f.type, t.cls)
+    elif isinstance(t, (mi.DateType, mi.DateTimeType)):
+        yield owner
+    elif isinstance(t, mi.UnionType):
+        for member in t.types:
+            yield from dated_fields(member, owner)
+    elif isinstance(t, (mi.ListType, mi.VarTupleType, mi.SetType, mi.FrozenSetType)):
+        yield from dated_fields(t.item_type, owner)
+    elif isinstance(t, mi.DictType):
+        yield from dated_fields(t.value_type, owner)
+    elif isinstance(t, mi.TupleType):
+        for item in t.item_types:
+            yield from dated_fields(item, owner)
+
+
+BODY_TYPES = [b for b in {v.view_function.body for methods in application.app.routes.values() for v in methods.values()}
+              if isinstance(b, type) and issubclass(b, msgspec.Struct)]
+
+
+def test_every_date_a_function_reads_is_held_to_the_window():
+    holders = {h for body in BODY_TYPES for h in dated_fields(mi.type_info(body))}
+
+    assert {"MakeUp", "InviteBody", "Clock", "Range", "NewTemplate", "NewActivity"} <= {h.__name__ for h in holders}
+    assert sorted(h.__name__ for h in holders if not issubclass(h, Dated)) == []
+
+
 @pytest.mark.parametrize("extreme", [EARLY, LATE])
 def test_an_invite_shared_at_the_ends_of_time_is_422(api, name, extreme):
     body = {"code": fresh("demo", name), "invite": {"code": invite_code(api, name), "sharedAt": extreme}}
@@ -180,9 +213,10 @@ def test_a_make_up_at_the_ends_of_time_is_422(api, name, day):
     assert_refused(response, "day")
 
 
+SPRING = "2026-01-01T00:00:00Z"
 OPERATOR_DATES = [
-    ("POST", "/operator/coupon-templates", lambda t: template(validFrom="2026-01-01T00:00:00Z", validUntil=t), "validUntil"),
-    ("POST", "/operator/coupon-templates", lambda t: template(validFrom=t, validUntil="2026-01-01T00:00:00Z"), "validFrom"),
+    ("POST", "/operator/coupon-templates", lambda t: template(validFrom=SPRING, validUntil=t), "validUntil"),
+    ("POST", "/operator/coupon-templates", lambda t: template(validFrom=t, validUntil=SPRING), "validFrom"),
     ("POST", "/operator/groupbuy/activities", lambda t: activity(endsAt=t), "endsAt"),
     ("POST", "/operator/groupbuy/activities", lambda t: activity(startsAt=t), "startsAt"),
     ("POST", "/operator/bargain/campaigns", lambda t: campaign(endsAt=t), "endsAt"),
@@ -205,7 +239,9 @@ def test_a_template_cannot_be_extended_to_the_ends_of_time(api, extreme):
     created = operator(api, "POST", "/operator/coupon-templates",
                        template(validFrom="2026-01-01T00:00:00Z", validUntil="2026-12-01T00:00:00Z"))
 
-    patched = operator(api, "PATCH", f"/operator/coupon-templates/{created.json['templateId']}", {"validUntil": extreme})
+    path = f"/operator/coupon-templates/{created.json['templateId']}"
+
+    patched = operator(api, "PATCH", path, {"validUntil": extreme})
 
     assert_refused(patched, "validUntil")
 
@@ -264,14 +300,14 @@ def test_edge_days_from_users_get_the_usual_answers(api, name):
 # document is saved, and documents at the edges of every range keep every user route answering.
 BOOKS = ("membership", "checkin", "referral", "segments", "wakeup")
 STEP = {"key": "d3", "template": "tpl_benefit_arrived", "text": "福利"}
+TIER = {"code": "n", "name": "n", "threshold": 0}
 
 TOO_FAR = [
     ("membership", {"pointsExpiryYears": 1_000_000}, "pointsExpiryYears"),
     ("membership", {"growthPerYuan": 10**30}, "growthPerYuan"),
     ("membership", {"pointsPerYuan": 10**30}, "pointsPerYuan"),
-    ("membership", {"tiers": [{"code": "n", "name": "n", "threshold": 0, "pointsMultiplier": 10**9}]}, "pointsMultiplier"),
-    ("membership", {"tiers": [{"code": "n", "name": "n", "threshold": 0}, {"code": "t", "name": "t", "threshold": 10**20}]},
-     "threshold"),
+    ("membership", {"tiers": [{**TIER, "pointsMultiplier": 10**9}]}, "pointsMultiplier"),
+    ("membership", {"tiers": [TIER, {**TIER, "code": "t", "threshold": 10**20}]}, "threshold"),
     ("checkin", {"makeupPointsCost": 10**12}, "makeupPointsCost"),
     ("checkin", {"cycle": [{"points": 10**12}]}, "points"),
     ("checkin", {"milestones": [{"days": 5, "makeupCards": 10**6}]}, "makeupCards"),
@@ -291,8 +327,11 @@ TOO_FAR = [
     ("wakeup", {"inactive": [{**STEP, "wait": 10**12}]}, "wait"),
 ]
 
+# The shortest half-life with the heaviest weights: the score grows fastest.
+FASTEST_SCORE = {"halfLifeDays": 5, "weights": dict.fromkeys(("page_view", "product_view", "add_to_cart", "order"), 1e3),
+                 "newDays": 365, "activeDays": 365, "atRiskDays": 365, "churnedDays": 365, "highValueSpend": 10**12}
 AT_THE_BOUNDS = [
-    ("membership", {"tiers": [{"code": "n", "name": "n" * 40, "threshold": 0, "discountRate": 1, "pointsMultiplier": 1000},
+    ("membership", {"tiers": [{**TIER, "name": "n" * 40, "discountRate": 1, "pointsMultiplier": 1000},
                               {"code": "top", "name": "t", "threshold": 1_000_000_000, "pointsMultiplier": 0}],
                     "growthPerYuan": 100, "pointsPerYuan": 100, "pointsExpiryYears": 10}),
     ("membership", {"growthPerYuan": 0, "pointsPerYuan": 0, "pointsExpiryYears": 0}),
@@ -301,10 +340,9 @@ AT_THE_BOUNDS = [
     ("referral", {"windowDays": 365, "inviterDailyCap": 10_000, "inviterOnPurchase": {"points": 100_000},
                   "suspiciousMinInvitees": 1, "suspiciousBuyerShare": 100, "maxAccountsPerDevice": 1}),
     ("referral", {"windowDays": 1, "inviterDailyCap": 1, "suspiciousBuyerShare": 0, "maxAccountsPerDevice": 100}),
-    ("segments", {"halfLifeDays": 5, "weights": dict.fromkeys(("page_view", "product_view", "add_to_cart", "order"), 1000),
-                  "newDays": 365, "activeDays": 365, "atRiskDays": 365, "churnedDays": 365, "highValueSpend": 10**12}),
-    ("segments", {"halfLifeDays": 365, "weights": {"page_view": 0.001, "product_view": 0}, "newDays": 1, "churnedDays": 1,
-                  "highValueSpend": 0}),
+    ("segments", FASTEST_SCORE),
+    ("segments", {"halfLifeDays": 365, "weights": {"page_view": 0.001, "product_view": 0}, "newDays": 1,
+                  "churnedDays": 1, "highValueSpend": 0}),
     ("wakeup", {"inactive": [{**STEP, "wait": 365}], "catchUpDays": 7, "capDays": 365, "quietFrom": 0, "quietUntil": 23,
                 "holdoutPercent": 50, "globalHoldoutPercent": 50}),
     ("wakeup", {"inactive": [{**STEP, "wait": 0}], "postPurchase": [], "catchUpDays": 0, "capDays": 0}),
@@ -361,8 +399,9 @@ def user_routes_answer(api, name: str, jobs: bool = True) -> None:
         {"id": uid("e"), "name": "add_to_cart", "props": {"cart": ["p-puer"]}},
     ]}, token=token)
     assert events.status_code == 200 and events.json["accepted"] == 3, events.text
+    order = {"userId": user, "amount": 100_000_000}
     answers = [
-        api.call("POST", f"/server/orders/{uid('o')}/paid", {"userId": user, "amount": 100_000_000}, token=s.server_key),
+        api.call("POST", f"/server/orders/{uid('o')}/paid", order, token=s.server_key),
         api.call("POST", "/checkin", token=token),
         api.call("GET", "/checkin/calendar", token=token),
         api.call("GET", "/me", token=token),
@@ -389,7 +428,7 @@ def test_rules_at_the_edges_of_their_ranges_keep_user_routes_working(api, name, 
 @pytest.mark.usefixtures("rules_restored", "real_clock")
 @pytest.mark.parametrize("instant", [bounds.CLOCK_FROM, bounds.CLOCK_UNTIL - timedelta(seconds=1)])
 def test_the_shortest_half_life_holds_at_the_ends_of_the_clock(api, name, instant):
-    segments = operator(api, "PUT", "/operator/rules/segments", AT_THE_BOUNDS[5][1])
+    segments = operator(api, "PUT", "/operator/rules/segments", FASTEST_SCORE)
     moved = operator(api, "PUT", "/operator/clock", {"now": config.iso(instant)})
 
     assert segments.status_code == moved.status_code == 200, (segments.text, moved.text)
@@ -406,7 +445,8 @@ def test_a_clock_outside_its_window_is_refused_and_nothing_moves(api, instant):
     after = operator(api, "GET", "/operator/clock")
 
     assert_refused(response, "simulated clock")
-    assert after.status_code == 200 and abs(datetime.fromisoformat(after.json["now"]) - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert after.status_code == 200
+    assert abs(datetime.fromisoformat(after.json["now"]) - datetime.now(timezone.utc)) < timedelta(minutes=1)
 
 
 OPERATOR_EXTREMES = [
@@ -439,7 +479,8 @@ def test_campaigns_at_the_edges_of_their_ranges_run(api, name):
     bargain = operator(api, "POST", "/operator/bargain/campaigns", campaign(
         originalPrice=100_000_000, floorPrice=0, helpers=100, durationMinutes=30 * 24 * 60, perUserLimit=100,
         helperDailyCap=100))
-    assert [r.status_code for r in (coupon, points, group, bargain)] == [201] * 4, [coupon.text, points.text, group.text, bargain.text]
+    created = (coupon, points, group, bargain)
+    assert [r.status_code for r in created] == [201] * 4, [r.text for r in created]
     token, friend = api.purchase_token(name), api.login("f" + name)["token"]
 
     claimed = api.call("POST", "/coupons/claim", {"templateId": coupon.json["templateId"]}, token=token)
