@@ -45,7 +45,7 @@ class Subscriptions(msgspec.Struct):
 @route(bp, "POST", "/events", auth=ANONYMOUS, body=Batch, max_body=rules.MAX_BYTES)
 def ingest(call: Call) -> dict:
     batch: Batch = call.body
-    _take_events(call, batch)
+    user_id, device = _caller(call, batch)
     incoming, refused = [], []
     for e in batch.events:
         when = _time(e.time)
@@ -53,11 +53,6 @@ def ingest(call: Call) -> dict:
             refused.append((e.id, "time must be ISO-8601 with a zone"))
         else:
             incoming.append(events.Incoming(e.id, e.name, when, e.props))
-    user_id = call.principal.user_id if call.principal else None
-    # With a token the anonymous id plays no part; without one, only an id we signed keys events.
-    device = None
-    if user_id is None and batch.device_id is not None:
-        device = anonymous.device_of(batch.device_id, key=config.settings().token_key)
     result = events.ingest(incoming, user_id=user_id, device_id=device, now=call.now)
     return {
         "accepted": result.accepted,
@@ -82,15 +77,23 @@ def my_subscriptions(call: Call) -> dict:
     return {"credits": wakeup.credits_of(call.user_id)}
 
 
-def _take_events(call: Call, batch: Batch) -> None:
-    """Events count, not requests, and refused ones too: the limit is on what a caller makes us do."""
+def _caller(call: Call, batch: Batch) -> tuple[str | None, str | None]:
+    """Whose events these are (a user, or a visitor's device), their budget taken.
+
+    Events count, not requests, and refused ones too: the limit is on what a caller makes us do.
+    With a token the anonymous id plays no part; without one, the address pays first (a made-up
+    id is refused, but only after it counted), then only an id we signed names a device.
+    """
     n = len(batch.events)
     if call.principal is not None:
         limits.take(LIMITS.events_per_user, call.principal.user_id, n, now=call.now)
-        return
+        return call.principal.user_id, None
     limits.take(LIMITS.anonymous_events_per_address, caller_network(call), n, now=call.now)
-    if batch.device_id is not None:
-        limits.take(LIMITS.events_per_device, batch.device_id, n, now=call.now)
+    if batch.device_id is None:
+        return None, None
+    device = anonymous.device_of(batch.device_id, key=config.settings().token_key)
+    limits.take(LIMITS.events_per_device, device, n, now=call.now)
+    return None, device
 
 
 def _time(value: Any) -> datetime | None | bool:

@@ -39,7 +39,7 @@ class Limits:
 
     # A visit sends a few batches of a few events; 300 a minute is a user scrolling non-stop.
     events_per_user: Limit = Limit("events-user", 300, 60)
-    # Before login: per device id (the client picks it, so this alone stops nothing) ...
+    # Before login: per anonymous id (signed by us, so one per agreement to the notice) ...
     events_per_device: Limit = Limit("events-device", 300, 60)
     # ... and per address, which made-up device ids cannot escape.
     anonymous_events_per_address: Limit = Limit("events-address", 3_000, 60)
@@ -50,6 +50,9 @@ class Limits:
     invite_logins_per_address: Limit = Limit("login-invite-address", 120, 60)
     # The subscribe dialog opens on a tap; nobody taps it twenty times an hour.
     subscriptions_per_user: Limit = Limit("subscriptions-user", 20, 3_600)
+    # An anonymous id is one agreement to the privacy notice, once per install; the budget
+    # stops a script minting ids (one write each) to spread events across them.
+    anonymous_ids_per_address: Limit = Limit("anonymous-id-address", 120, 60)
     # The daily help cap bounds what helps achieve; this bounds what hammering costs us.
     bargain_helps_per_user: Limit = Limit("bargain-help-user", 20, 60)
 

@@ -106,3 +106,13 @@ def test_subscription_reports_and_bargain_helps_are_limited_per_user(api, name, 
 
     assert_limited(api.call("POST", "/subscriptions", {"results": {"tpl-x": "reject"}}, token=token))
     assert_limited(api.call("POST", f"/bargain/b-{uuid.uuid4().hex}/help", {}, token=token))
+
+
+def test_anonymous_ids_are_limited_per_address(api, address):
+    address(f"{subscriber()}::1")
+    agreed = {"agreed": True, "version": "2026-01"}
+
+    for _ in range(LIMITS.anonymous_ids_per_address.count):
+        assert api.call("POST", "/auth/anonymous", agreed).status_code == 201
+
+    assert_limited(api.call("POST", "/auth/anonymous", agreed))
