@@ -38,9 +38,19 @@ class Decision(msgspec.Struct, frozen=True):
 
 
 def record(user_id: str, *, agreed: bool, version: str, now: datetime) -> Decision:
-    """The user's latest decision replaces the earlier one (the time says which notice and when)."""
+    """The user's latest decision replaces the earlier one (the time says which notice and when).
+
+    A withdrawal also deletes the behaviour kept so far (PIPL art. 47: processing ends with the
+    consent). The server's business facts (paid orders, referral signups) stay: they are records
+    of contracts, not tracking.
+    """
     Activity(user_id).update(actions=[Activity.privacy_agreed.set(agreed), Activity.privacy_version.set(version),
                                       Activity.privacy_at.set(now)])
+    if not agreed:
+        with Event.batch_write() as batch:
+            for e in Event.query(f"u:{user_id}"):
+                if e.name not in rules.SERVER_ONLY:
+                    batch.delete(e)
     return Decision(agreed=agreed, version=version, at=now)
 
 
