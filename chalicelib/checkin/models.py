@@ -5,8 +5,10 @@ Key patterns:
   ``attribute_not_exists``: that condition is the once-per-day guarantee. Each item keeps the
   streak of its day and what it paid, so a retry can answer exactly as the first time did.
 - ``checkin-status``: ``user_id`` → last day, current streak, month count, make-up cards,
-  the habit-reminder opt-in. Updated on condition that ``last_day``/``streak`` are what the
-  writer read (optimistic), so a check-in and a make-up racing cannot lose either.
+  the habit-reminder opt-in. Every check-in and make-up adds 1 to ``total_days`` in the
+  transaction that writes its day, so ``total_days`` versions the whole calendar: each writes
+  on condition that ``total_days``, ``last_day`` and ``streak`` are what it read (optimistic),
+  and racing check-ins and make-ups cannot lose one another or compute from a stale neighbour.
   Sparse index ``reminders`` (``reminder_shard`` + ``user_id``) holds only the opted-in
   users, spread over ten shards, for the daily reminder job to read without a scan.
 """

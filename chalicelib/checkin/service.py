@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import msgspec
+from pynamodb.attributes import Attribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from chalicelib import errors, rulebook
 from chalicelib.checkin import rules
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 RULES_NAME = "checkin"
 NORMAL, MAKEUP = "normal", "makeup"
 CARD, POINTS = "card", "points"
-ATTEMPTS = 6  # optimistic retries when a check-in and a make-up race on the status item
+ATTEMPTS = 10  # optimistic retries when check-ins and make-ups race on the status item
+MAX_BACKOFF_STEP = 4  # pauses grow to at most 320 ms: a user's racing make-ups settle in a second or two
 
 
 class Result(msgspec.Struct, frozen=True):
@@ -103,7 +106,7 @@ def check_in(user_id: str, *, now: datetime) -> Result:
             if "day" in exc.failed:
                 return _answer_again(user_id, today, _status(user_id))
             if exc.failed & {"status"}:
-                backoff(attempt)
+                backoff(min(attempt, MAX_BACKOFF_STEP))
                 continue
             raise
         return Result(today, NORMAL, streak, streak, rules.cycle_day(streak, book), points, cards,
@@ -114,11 +117,18 @@ def check_in(user_id: str, *, now: datetime) -> Result:
 
 def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
     """Fill a missed day in the window, paid with a make-up card or points; repairs the streak
-    as if the day had been checked in, and pays that day's reward once."""
+    as if the day had been checked in, and pays that day's reward once.
+
+    The new streaks come from the neighbours of ``day`` and the month's count from its days, all
+    read before the write: the status item's ``total_days`` moves with every check-in and
+    make-up, so conditioning on it (see ``_unchanged``) means nothing read has changed since.
+    When something has, the make-up reads again and recomputes.
+    """
     today, book = china_day(now), checkin_rules()
+    month = rules.month_of(day)
     for attempt in range(ATTEMPTS):
         status = _status(user_id)
-        known = {_day(d.day): d for d in _days(user_id, day - timedelta(days=1), today)}
+        known = {_day(d.day): d for d in _days(user_id, min(day - timedelta(days=1), day.replace(day=1)), today)}
         if day in known:
             raise errors.CheckinAlreadyDone()
         refusal = rules.makeup_refusal(day, today, set(known), book)
@@ -128,15 +138,14 @@ def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
             raise errors.MakeupCardMissing()
         allocation = members.plan_spend(user_id, book.makeup_points_cost, now=now) if pay == POINTS else None
         changed = rules.refill({d: int(item.streak) for d, item in known.items()}, day)
-        month = rules.month_of(day)
-        month_days = _count_month(user_id, month) + 1
+        month_days = sum(1 for d in known if rules.month_of(d) == month) + 1
         reward, milestone = rules.reward_for(changed[day], book), rules.milestone_for(month_days, book)
         points, cards, coupon_templates = _payout(reward, milestone)
         last = _day(status.last_day) if status else None
 
         def updates(tx: Transaction) -> None:
             for d, streak in changed.items():
-                if d != day:  # the run after the filled day grows; each on condition nobody else changed it
+                if d != day:  # the run after the filled day grows
                     tx.update(f"day:{d}", CheckinDay(user_id, d.isoformat()), actions=[CheckinDay.streak.set(streak)],
                               condition=CheckinDay.streak == known[d].streak)
             actions = [CheckinStatus.total_days.add(1)]
@@ -158,10 +167,10 @@ def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
             coupon = _commit(user_id, day, MAKEUP, changed[day], points, cards, milestone, coupon_templates, now,
                              updates, spend=(allocation, "makeup", day.isoformat()) if allocation else None)
         except Cancelled as exc:
-            if "day" in exc.failed:
+            if "day" in exc.failed:  # made up meanwhile by a racing request: the first one's answer stands
                 raise errors.CheckinAlreadyDone() from exc
             if exc.failed and all(n == "status" or n.startswith(("day:", "bucket:")) for n in exc.failed):
-                backoff(attempt)  # raced with another check-in, make-up or spend: read again
+                backoff(min(attempt, MAX_BACKOFF_STEP))  # another check-in, make-up or spend won: read again
                 continue
             raise
         current = _streak_after(status, changed, day, today)
@@ -267,13 +276,22 @@ def _commit(user_id: str, day: date, kind: str, day_streak: int, points: int, ca
     return coupon
 
 
-def _unchanged(status: CheckinStatus | None):
+def _unchanged(status: CheckinStatus | None) -> Condition:
+    """The status is as read, and so is every day item: each check-in and make-up adds 1 to
+    ``total_days`` in the transaction that writes its day, so ``total_days`` is the version of
+    the user's whole calendar (the neighbours a make-up's streaks come from, the month's count)."""
     if status is None:
         return CheckinStatus.user_id.does_not_exist()
-    condition = CheckinStatus.streak == status.streak
-    if status.last_day is None:
-        return condition & CheckinStatus.last_day.does_not_exist()
-    return condition & (CheckinStatus.last_day == status.last_day)
+    return (_same(CheckinStatus.total_days, int(status.total_days), absent=0)
+            & _same(CheckinStatus.streak, int(status.streak), absent=0)
+            & _same(CheckinStatus.last_day, status.last_day, absent=None))
+
+
+def _same(attribute: Attribute, value: object, *, absent: object) -> Condition:
+    # A status written only by the reminder opt-in has no streak yet: read back, it is the default.
+    if value == absent:
+        return attribute.does_not_exist() if absent is None else attribute.does_not_exist() | (attribute == value)
+    return attribute == value
 
 
 def _answer_again(user_id: str, day: date, status: CheckinStatus | None) -> Result:
@@ -294,10 +312,6 @@ def _status(user_id: str) -> CheckinStatus | None:
 def _days(user_id: str, first: date, last: date) -> list[CheckinDay]:
     return list(CheckinDay.query(user_id, CheckinDay.day.between(first.isoformat(), last.isoformat()),
                                  consistent_read=True))
-
-
-def _count_month(user_id: str, month: str) -> int:
-    return CheckinDay.count(user_id, CheckinDay.day.startswith(month + "-"), consistent_read=True)
 
 
 def _day(text: str | None) -> date | None:

@@ -1,6 +1,7 @@
 """Check-in on storage: China days, streak repair, once-per-day under races, round trips."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -8,12 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib import errors
+from chalicelib.auth import store as auth_store
+from chalicelib.checkin import rules
 from chalicelib.checkin import service as checkin
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
 from chalicelib.checkin.rules import streak_of
 from chalicelib.coupons import store as coupon_store
 from chalicelib.members import service as members
 from chalicelib.store.roundtrips import counting
+from chalicelib.wechat import WxSession
 from tests.integration.helpers import race, uid
 
 UTC = timezone.utc
@@ -21,6 +25,14 @@ UTC = timezone.utc
 
 def china_noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 4, tzinfo=UTC)  # 12:00 in China
+
+
+def person(first_seen: date) -> str:
+    """A user who first logged in at noon (China) on ``first_seen``: no earlier day can be made up."""
+    user = uid()
+    auth_store.record_login(user, WxSession(openid=uid("o"), session_key="c2Vzc2lvbmtleQ==", unionid=None),
+                            f"login#{user}", now=china_noon(first_seen))
+    return user
 
 
 def test_the_day_turns_at_midnight_china_time_not_utc(dynamodb):
@@ -77,7 +89,8 @@ def test_a_check_in_costs_two_round_trips_with_its_reward(dynamodb):
 
 
 def test_a_make_up_in_the_middle_repairs_the_streak(dynamodb):
-    user, start = uid(), date(2026, 11, 10)
+    start = date(2026, 11, 10)
+    user = person(start)
     for offset in (0, 1, 3, 4):  # the 12th is missed
         checkin.check_in(user, now=china_noon(start + timedelta(days=offset)))
     members.earn(user, 100, "gift", "g", now=china_noon(start))
@@ -92,7 +105,8 @@ def test_a_make_up_in_the_middle_repairs_the_streak(dynamodb):
 
 
 def test_make_up_refusals_write_nothing(dynamodb):
-    user, today = uid(), date(2026, 11, 24)
+    today = date(2026, 11, 24)
+    user = person(today - timedelta(days=10))
     checkin.check_in(user, now=china_noon(today - timedelta(days=1)))
 
     with pytest.raises(errors.CheckinAlreadyDone):
@@ -110,7 +124,8 @@ def test_make_up_refusals_write_nothing(dynamodb):
 
 
 def test_a_make_up_card_is_spent_once_even_by_racing_make_ups(dynamodb):
-    user, today = uid(), date(2026, 11, 24)
+    today = date(2026, 11, 24)
+    user = person(today - timedelta(days=10))
     checkin.check_in(user, now=china_noon(today))
     CheckinStatus(user).update(actions=[CheckinStatus.cards.set(1)])
 
@@ -120,12 +135,97 @@ def test_a_make_up_card_is_spent_once_even_by_racing_make_ups(dynamodb):
     assert CheckinStatus.get(user).cards == 0 and CheckinDay.count(user) == 2
 
 
+def test_racing_make_ups_of_a_week_join_into_one_streak(dynamodb):
+    """Each make-up computes its streaks from its neighbours: racing ones must not both rely on
+    a gap the other fills (seen on DynamoDB Local: the streak ended at 3 to 7 instead of 8)."""
+    today = date(2026, 11, 24)
+    user, now = person(today - timedelta(days=30)), china_noon(today)
+    members.earn(user, 1_000, "gift", "g", now=now)
+    checkin.check_in(user, now=now)
+    checkin.make_up(user, today - timedelta(days=1), "points", now=now)
+
+    results = race(6, lambda i: checkin.make_up(user, today - timedelta(days=2 + i), "points", now=now))
+
+    assert all(isinstance(r, checkin.Result) for r in results), results
+    stored = {date.fromisoformat(d.day): int(d.streak) for d in CheckinDay.query(user)}
+    assert stored == {today - timedelta(days=n): 8 - n for n in range(8)}
+    status = CheckinStatus.get(user)
+    assert (int(status.streak), int(status.total_days), int(status.month_days)) == (8, 8, 8)
+    assert checkin.calendar(user, "2026-11", now=now).streak == 8
+    # Each make-up paid the reward of the streak it made, and the ledger holds exactly that.
+    assert all(r.points == rules.reward_for(r.day_streak, checkin.checkin_rules()).points for r in results)
+    paid = sum(int(d.points) for d in CheckinDay.query(user))
+    assert members.points_of(user, now=now).balance == 1_000 + paid - 7 * 50
+
+
+def interleave(monkeypatch, read: str, between: Callable[[], object]) -> None:
+    """Run ``between`` once, right after the next call of the service's ``read`` returns: a
+    concurrent writer landing between a read and the write that relies on it, on any back end."""
+    original = getattr(checkin, read)
+
+    def read_then_write(*args, **kwargs):
+        found = original(*args, **kwargs)
+        monkeypatch.setattr(checkin, read, original)
+        between()
+        return found
+
+    monkeypatch.setattr(checkin, read, read_then_write)
+
+
+def test_a_make_up_is_not_written_over_a_neighbour_filled_after_it_read(dynamodb, monkeypatch):
+    today = date(2026, 11, 24)
+    user, now = person(today - timedelta(days=30)), china_noon(today)
+    members.earn(user, 1_000, "gift", "g", now=now)
+    checkin.check_in(user, now=now)
+    checkin.make_up(user, today - timedelta(days=1), "points", now=now)
+    interleave(monkeypatch, "_days", lambda: checkin.make_up(user, today - timedelta(days=3), "points", now=now))
+
+    checkin.make_up(user, today - timedelta(days=2), "points", now=now)  # read with the 21st still missing
+
+    stored = {date.fromisoformat(d.day): int(d.streak) for d in CheckinDay.query(user)}
+    assert stored == {today - timedelta(days=n): 4 - n for n in range(4)}
+    assert int(CheckinStatus.get(user).streak) == 4
+
+
+def test_a_make_up_between_a_check_ins_read_and_write_counts_in_the_month(dynamodb, monkeypatch):
+    today = date(2026, 11, 24)
+    user, now = person(today - timedelta(days=30)), china_noon(today)
+    members.earn(user, 1_000, "gift", "g", now=now)
+    checkin.check_in(user, now=china_noon(today - timedelta(days=1)))
+    interleave(monkeypatch, "_status", lambda: checkin.make_up(user, today - timedelta(days=3), "points", now=now))
+
+    checkin.check_in(user, now=now)
+
+    status = CheckinStatus.get(user)
+    assert (int(status.total_days), int(status.month_days), int(status.streak)) == (3, 3, 2)
+
+
+def test_a_make_up_costs_five_round_trips_at_most(dynamodb):
+    today = date(2026, 11, 24)
+    user, now = person(today - timedelta(days=30)), china_noon(today)
+    members.earn(user, 1_000, "gift", "g", now=now)
+    checkin.check_in(user, now=now)
+
+    with counting() as calls:  # the user's first day, the status, the days, the points, the transaction
+        checkin.make_up(user, today - timedelta(days=1), "points", now=now)
+
+    assert sum(calls.values()) <= 5, calls
+
+
 def test_the_month_milestone_pays_once_and_gives_a_card(dynamodb):
     user, start = uid(), date(2026, 9, 1)
     results = [checkin.check_in(user, now=china_noon(start + timedelta(days=i))) for i in range(15)]
 
     assert [r.milestone for r in results].count(15) == 1 and results[-1].cards == 1
     assert CheckinStatus.get(user).cards == 1
+
+
+def test_a_user_who_opted_into_the_reminder_before_checking_in_can_check_in(dynamodb):
+    user = uid()
+    checkin.set_reminder(user, True)  # a status with no streak, days or last day yet
+
+    assert checkin.check_in(user, now=china_noon(date(2026, 11, 24))).streak == 1
+    assert int(CheckinStatus.get(user).total_days) == 1
 
 
 def test_the_reminder_opt_in_is_in_the_sparse_index_only_while_on(dynamodb):
@@ -146,7 +246,8 @@ operations = st.lists(st.tuples(st.integers(0, 3), st.booleans(), st.integers(1,
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations)
 def test_stored_streaks_equal_the_streaks_of_the_days(dynamodb, ops):
-    user, today = uid(), date(2026, 6, 1)
+    today = date(2026, 6, 1)
+    user = person(today - timedelta(days=7))
     members.earn(user, 10_000, "gift", "g", now=china_noon(today))
     for advance, make_up, back in ops:
         today += timedelta(days=advance)
