@@ -73,12 +73,16 @@ def milestone_for(days_this_month: int, rules: CheckinRules) -> Milestone | None
     return next((m for m in rules.milestones if m.days == days_this_month), None)
 
 
-def makeup_refusal(day: date, today: date, checked: set[date], rules: CheckinRules) -> str | None:
-    """Why ``day`` cannot be made up (None: it can)."""
+def makeup_refusal(day: date, today: date, checked: set[date], rules: CheckinRules,
+                   first_day: date | None = None) -> str | None:
+    """Why ``day`` cannot be made up (None: it can). ``first_day``: the user's first visit; a
+    day before it was never missed, so making it up would only buy points."""
     if day >= today:
         return "only a day before today can be made up; today is checked in with POST /checkin"
     if today - day > timedelta(days=rules.makeup_window_days):
         return f"only the last {rules.makeup_window_days} days can be made up"
+    if first_day is not None and day < first_day:
+        return f"only days from your first visit ({first_day.isoformat()}) on can be made up"
     if day in checked:
         return "that day is already checked in"
     return None

@@ -17,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import errors, rulebook
+from chalicelib.auth import service as auth
 from chalicelib.checkin import rules
 from chalicelib.checkin.models import REMINDER_SHARDS, CheckinDay, CheckinStatus
 from chalicelib.config import china_day
@@ -115,9 +116,12 @@ def check_in(user_id: str, *, now: datetime) -> Result:
     raise errors.StorageUnavailable(retry_after=1)
 
 
-def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
+def make_up(user_id: str, day: date, pay: str, *, now: datetime, first_seen: datetime | None = None) -> Result:
     """Fill a missed day in the window, paid with a make-up card or points; repairs the streak
     as if the day had been checked in, and pays that day's reward once.
+
+    ``first_seen``: the user's first visit, when the caller has already read the account (else
+    it is read here); no day before it can be made up.
 
     The new streaks come from the neighbours of ``day`` and the month's count from its days, all
     read before the write: the status item's ``total_days`` moves with every check-in and
@@ -125,15 +129,16 @@ def make_up(user_id: str, day: date, pay: str, *, now: datetime) -> Result:
     When something has, the make-up reads again and recomputes.
     """
     today, book = china_day(now), checkin_rules()
+    first_day = china_day(first_seen if first_seen is not None else auth.first_seen(user_id))
+    refusal = rules.makeup_refusal(day, today, set(), book, first_day=first_day)
+    if refusal:  # before any read of days: a date at the ends of the calendar has no day before it
+        raise errors.CheckinDayInvalid(f"{refusal[0].upper()}{refusal[1:]}.")
     month = rules.month_of(day)
     for attempt in range(ATTEMPTS):
         status = _status(user_id)
         known = {_day(d.day): d for d in _days(user_id, min(day - timedelta(days=1), day.replace(day=1)), today)}
         if day in known:
             raise errors.CheckinAlreadyDone()
-        refusal = rules.makeup_refusal(day, today, set(known), book)
-        if refusal:
-            raise errors.CheckinDayInvalid(f"{refusal[0].upper()}{refusal[1:]}.")
         if pay == CARD and (status is None or int(status.cards) < 1):
             raise errors.MakeupCardMissing()
         allocation = members.plan_spend(user_id, book.makeup_points_cost, now=now) if pay == POINTS else None

@@ -143,8 +143,17 @@ class Replay:
                              token=token, headers=request.get("headers"))
 
 
+@pytest.fixture
+def real_time_after():
+    """An example may move the local stack's simulated clock (PUT /operator/clock) to show a
+    user seen on an earlier day; the examples after it run in real time again."""
+    yield
+    if config.simulated_clock_allowed():
+        config.set_clock(None)
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parts[-3]}/{p.stem}")
-def test_example_is_what_the_app_answers(api, name, path):
+def test_example_is_what_the_app_answers(api, name, path, real_time_after):
     example = json.loads(path.read_text())
     replay = Replay(api, name)
     for step in example.get("setup", []):

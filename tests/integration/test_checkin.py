@@ -200,6 +200,20 @@ def test_a_make_up_between_a_check_ins_read_and_write_counts_in_the_month(dynamo
     assert (int(status.total_days), int(status.month_days), int(status.streak)) == (3, 3, 2)
 
 
+def test_a_day_before_the_user_was_first_seen_cannot_be_made_up(dynamodb):
+    today = date(2026, 11, 24)
+    user, now = person(today - timedelta(days=2)), china_noon(today)
+    members.earn(user, 1_000, "gift", "g", now=now)
+
+    with pytest.raises(errors.CheckinDayInvalid, match="first"):
+        checkin.make_up(user, today - timedelta(days=3), "points", now=now)
+    made = checkin.make_up(user, today - timedelta(days=2), "points", now=now)  # the first day itself can
+
+    assert made.day == today - timedelta(days=2) and CheckinDay.count(user) == 1
+    with pytest.raises(errors.UserGone):  # no such user: nothing to make up
+        checkin.make_up(uid(), today - timedelta(days=1), "points", now=now)
+
+
 def test_a_make_up_costs_five_round_trips_at_most(dynamodb):
     today = date(2026, 11, 24)
     user, now = person(today - timedelta(days=30)), china_noon(today)

@@ -34,6 +34,13 @@ def test_make_up_refusals(day, reason):
     assert reason in rules.makeup_refusal(day, D, {D - timedelta(days=3)}, BOOK)
 
 
+def test_a_day_before_the_first_visit_is_not_made_up_but_the_first_day_is():
+    first = D - timedelta(days=2)
+
+    assert "first visit (2026-11-22)" in rules.makeup_refusal(D - timedelta(days=3), D, set(), BOOK, first_day=first)
+    assert rules.makeup_refusal(first, D, set(), BOOK, first_day=first) is None
+
+
 def test_filling_a_gap_joins_the_runs_on_both_sides():
     streaks = {D - timedelta(days=3): 1, D - timedelta(days=2): 2, D: 1}
 
