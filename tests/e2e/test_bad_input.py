@@ -394,11 +394,13 @@ def user_routes_answer(api, name: str, jobs: bool = True) -> None:
                                               "invite": {"code": code, "sharedAt": config.iso(config.utcnow())}})
     assert login.status_code == 200, login.text
     token, user = login.json["token"], login.json["user"]["id"]
+    # Agreed to the privacy notice, so the events are kept and the activity score is computed.
+    assert api.call("POST", "/me/privacy", {"agreed": True, "version": "v1"}, token=token).status_code == 200
     events = api.call("POST", "/events", {"events": [
         {"id": uid("e"), "name": "page_view"}, {"id": uid("e"), "name": "product_view", "props": {"category": "tea"}},
         {"id": uid("e"), "name": "add_to_cart", "props": {"cart": ["p-puer"]}},
     ]}, token=token)
-    assert events.status_code == 200 and events.json["accepted"] == 3, events.text
+    assert events.status_code == 200 and events.json["accepted"] == 3 and events.json["kept"] == "user", events.text
     order = {"userId": user, "amount": 100_000_000}
     answers = [
         api.call("POST", f"/server/orders/{uid('o')}/paid", order, token=s.server_key),
