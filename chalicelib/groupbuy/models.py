@@ -4,7 +4,9 @@ Key patterns:
 - ``groupbuy-activities``: ``shop_id`` + ``activity_id``; the rules of one campaign, and
   ``opened`` (groups opened so far) guarded by ``opened < stock`` when it has a stock.
 - ``groups``: ``group_id`` → the group with a snapshot of its activity's rules, ``reserved``
-  slots (paid or awaiting payment) guarded by ``reserved < size``, and ``paid``. While open it
+  slots (paid or awaiting payment) guarded by ``reserved < size``, and ``paid``; the payment
+  that fills it leaves its order id in ``completed_by``, so a resent report gets the same
+  answer. While open it
   carries ``due_bucket`` (the hour of its deadline, ``YYYY-MM-DDTHH``): the sparse index
   ``due`` (``due_bucket`` + ``deadline``) is how the expiry job finds groups to close without
   a scan; the attribute is removed when the group closes.
@@ -92,6 +94,7 @@ class Group(Model):
     created_at = UTCDateTimeAttribute()
     deadline = UTCDateTimeAttribute()
     closed_at = UTCDateTimeAttribute(null=True)
+    completed_by = UnicodeAttribute(null=True)  # the order whose payment filled the group
     due_bucket = UnicodeAttribute(null=True)
     closed_day = UnicodeAttribute(null=True)  # China day it succeeded or failed: the rollup's index
     due = DueIndex()

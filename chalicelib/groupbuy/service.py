@@ -11,11 +11,13 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib import errors, jobs
 from chalicelib.config import china_day, hour_bucket
@@ -96,7 +98,7 @@ def group(group_id: str) -> Group:
 def card(group_id: str) -> Card:
     """The share card: two round trips."""
     g = group(group_id)
-    seats = sorted(GroupMember.query(group_id), key=lambda m: (m.role != LEADER, m.joined_at))
+    seats = _in_seat_order(GroupMember.query(group_id))
     return Card(g, [m for m in seats if m.state in (RESERVED, PAID)])
 
 
@@ -197,22 +199,36 @@ def _take_quota(tx: Transaction, user_id: str, activity_id: str, limit: int) -> 
 
 # --- payment --------------------------------------------------------------------------------
 def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
-    """The order system reports a payment. Idempotent per reservation. A payment for a lapsed
-    reservation or a closed group is refused, and its refund is recorded (once)."""
+    """The order system reports a payment. Idempotent per order: a resent report gets the answer
+    the first one got, with ``already`` set. A payment for a lapsed reservation or a closed
+    group, or for a seat another order has paid, is refused and its refund recorded (once).
+    Three round trips: the seats, the group, the transaction."""
     group_id, _, user_id = ref.partition(".")
     if not group_id or not user_id:
         raise errors.NotFound("No such reservation.")
     for attempt in range(PAY_ATTEMPTS):
+        # The seats first: a payment they show as made is then in the group read after them.
+        seats = _in_seat_order(GroupMember.query(group_id, consistent_read=True))
+        seat = next((m for m in seats if m.user_id == user_id), None)
+        if seat is None:
+            raise errors.NotFound("No such reservation.")
         g = group(group_id)
-        try:
-            seat = GroupMember.get(group_id, user_id, consistent_read=True)
-        except DoesNotExist as exc:
-            raise errors.NotFound("No such reservation.") from exc
-        if seat.state == PAID:
-            return Payment(g, completed=False, already=True)
+        if seat.order_id == order_id:  # this very payment, recorded before (and refunded since, if the group failed)
+            return Payment(g, completed=g.completed_by == order_id, already=True)
+        if seat.order_id is not None:  # another order paid for the seat
+            _refuse(g, seat, order_id, "seat_already_paid", errors.SeatAlreadyPaid(), now,
+                    event_id=f"refund:second:{group_id}:{order_id}", still=GroupMember.order_id == seat.order_id)
+            backoff(attempt)
+            continue
         if seat.state != RESERVED or seat.pay_by <= now or g.state != OPEN or now >= g.deadline:
-            _refuse_late_payment(g, seat, order_id, now)
-        completes = int(g.paid) + 1 == int(g.size)
+            # The group was read after the seat: it may be closed by a copy of this very payment.
+            _refuse(g, seat, order_id, "reservation_expired", errors.ReservationExpired(), now,
+                    event_id=f"refund:late:{group_id}:{order_id}", still=GroupMember.order_id.does_not_exist())
+            backoff(attempt)
+            continue
+        paid = [m for m in seats if m.state == PAID]
+        completes = len(paid) + 1 == int(g.size)
+        orders = [order_id if m is seat else m.order_id for m in seats if m.state == PAID or m is seat]
 
         def build(tx: Transaction) -> None:
             tx.update("member", GroupMember(group_id, user_id),
@@ -221,48 +237,68 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
                       condition=(GroupMember.state == RESERVED) & (GroupMember.pay_by > now))
             actions = [Group.paid.add(1)]
             if completes:
-                actions += [Group.state.set(SUCCEEDED), *_closing(now)]
+                actions += [Group.state.set(SUCCEEDED), Group.completed_by.set(order_id), *_closing(now)]
+            # Every payment adds to ``paid`` with its seat: equal to the paid seats read, it says no
+            # payment came in between, so the completion and the event's order list are right.
             tx.update("group", Group(group_id), actions=actions,
-                      condition=(Group.state == OPEN) & (Group.paid == g.paid) & (Group.deadline > now))
+                      condition=(Group.state == OPEN) & (Group.paid == len(paid)) & (Group.deadline > now))
             if completes:
-                _succeeded_event(tx, g, virtual=0, now=now)
+                _succeeded_event(tx, g, orders, virtual=0, now=now)
 
         try:
             if completes:
                 _succeed(g, build, now)
             else:
                 run(build)
-            return Payment(group(group_id), completed=completes, already=False)
         except Cancelled as exc:
-            if exc.failed - {"member", "group"}:
+            # Another payment (perhaps a copy of this one), an expiry or the close got there
+            # first; a copy that completed the group also finds its coupon and event written.
+            if exc.failed - {"member", "group", "coupon", "event"}:
                 raise
-            backoff(attempt)  # another payment, an expiry or the close got there first: look again
+            backoff(attempt)
+            continue
+        g.paid = len(paid) + 1  # what the transaction wrote, under its condition: no need to read it back
+        if completes:
+            g.state, g.completed_by = SUCCEEDED, order_id
+        return Payment(g, completed=completes, already=False)
     raise errors.StorageUnavailable(retry_after=1)
 
 
-def _refuse_late_payment(g: Group, seat: GroupMember, order_id: str, now: datetime) -> None:
+def _refuse(g: Group, seat: GroupMember, order_id: str, reason: str, error: errors.AppError, now: datetime, *,
+            event_id: str, still: Condition) -> None:
+    """Refuse a payment: record its refund and raise ``error`` while the seat is ``still`` as
+    read; if it has changed since, return (the caller reads again). The event id comes from
+    the order, so resent reports of it record one refund."""
     def build(tx: Transaction) -> None:
-        outbox.record(tx, "refunds", f"refund:late:{g.group_id}:{order_id}", {
-            "reason": "reservation_expired", "groupId": g.group_id, "orderId": order_id,
-            "amount": int(g.group_price)}, now=now)
+        tx.check("member", GroupMember, g.group_id, seat.user_id, condition=still)
+        outbox.record(tx, "refunds", event_id, {
+            "reason": reason, "groupId": g.group_id, "orderId": order_id, "amount": int(g.group_price)}, now=now)
 
     try:
         run(build)
     except Cancelled as exc:
+        if "member" in exc.failed:
+            return
         if exc.failed != {"event"}:  # recorded by an earlier delivery of this payment: fine
             raise
-    raise errors.ReservationExpired()
+    raise error
 
 
-def _succeeded_event(tx: Transaction, g: Group, *, virtual: int, now: datetime) -> None:
+def _succeeded_event(tx: Transaction, g: Group, orders: list[str], *, virtual: int, now: datetime) -> None:
+    """Fulfilment: the merchant ships each of ``orders`` (the members' paid orders)."""
     outbox.record(tx, "fulfilment", f"group-succeeded:{g.group_id}", {
         "groupId": g.group_id, "activityId": g.activity_id, "productId": g.product_id,
-        "price": int(g.group_price), "virtualMembers": virtual}, now=now)
+        "price": int(g.group_price), "orderIds": orders, "virtualMembers": virtual}, now=now)
 
 
 def _succeed(g: Group, build: Callable[[Transaction], None], now: datetime) -> None:
     """The success, with the leader's bonus coupon (if any) in the same transaction: once."""
     coupons.reward(g.leader_id, g.leader_coupon, reason="groupbuy-leader", ref=g.group_id, now=now, also=build)
+
+
+def _in_seat_order(seats: Iterable[GroupMember]) -> list[GroupMember]:
+    """The leader first, then the members as they joined: how the card and the events list them."""
+    return sorted(seats, key=lambda m: (m.role != LEADER, m.joined_at))
 
 
 # --- the scheduled close --------------------------------------------------------------------
@@ -342,7 +378,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
     g = group(group_id)
     if g.state != OPEN or g.deadline > now:
         return True
-    seats = list(GroupMember.query(group_id, consistent_read=True))
+    seats = _in_seat_order(GroupMember.query(group_id, consistent_read=True))
     paid = [m for m in seats if m.state == PAID]
     share = g.virtual_fill_share
     fill = bool(paid) and share is not None and len(paid) * 100 >= int(share) * int(g.size)
@@ -355,7 +391,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
         def succeed(tx: Transaction) -> None:
             tx.update("group", Group(group_id), actions=[Group.state.set(SUCCEEDED), Group.virtual.set(virtual), *closed],
                       condition=guard)
-            _succeeded_event(tx, g, virtual=virtual, now=now)
+            _succeeded_event(tx, g, [m.order_id for m in paid], virtual=virtual, now=now)
 
         try:
             _succeed(g, succeed, now)

@@ -90,6 +90,49 @@ def test_the_payment_that_fills_the_group_succeeds_it_once_with_the_leader_bonus
     assert [e.event_id for e in outbox.events("fulfilment") if g.group_id in e.event_id] == [f"group-succeeded:{g.group_id}"]
 
 
+def test_racing_duplicates_of_the_completing_payment_all_get_its_answer(dynamodb):
+    """The order system resends a report it got no answer to: each copy gets the first's 200."""
+    leader = opened(activity(size=2, leader_coupon="groupbuy-leader"))
+    member = join(leader.group.group_id)
+    gb.pay(leader.order_ref, "mo-l", now=config.utcnow())
+
+    results = race(10, lambda i: gb.pay(member.order_ref, "mo-m", now=config.utcnow()))
+
+    assert all(isinstance(r, gb.Payment) for r in results), results
+    answers = {(r.group.group_id, r.group.state, int(r.group.paid), int(r.group.size), r.completed) for r in results}
+    assert answers == {(leader.group.group_id, gb.SUCCEEDED, 2, 2, True)}
+    assert sum(not r.already for r in results) == 1  # recorded once; the copies say so
+    events = [e for e in outbox.events("fulfilment") if leader.group.group_id in e.event_id]
+    assert len(events) == 1
+
+
+def test_a_second_order_for_a_paid_seat_is_refused_and_refunded_once(dynamodb):
+    seat = opened(activity(size=3))
+    now = config.utcnow()
+    gb.pay(seat.order_ref, "mo-first", now=now)
+
+    results = race(5, lambda i: gb.pay(seat.order_ref, "mo-second", now=now))  # and the order system retries
+
+    assert [type(r) for r in results] == [errors.SeatAlreadyPaid] * 5
+    refunds = [json.loads(e.body) for e in outbox.events("refunds") if seat.group.group_id in e.event_id]
+    assert refunds == [{"reason": "seat_already_paid", "groupId": seat.group.group_id, "orderId": "mo-second",
+                        "amount": 12900}]
+    assert GroupMember.get(seat.group.group_id, seat.member.user_id).order_id == "mo-first"
+    assert int(gb.group(seat.group.group_id).paid) == 1
+    assert gb.pay(seat.order_ref, "mo-first", now=now).already  # the first order is still the seat's
+
+
+def test_the_fulfilment_event_names_every_member_order(dynamodb):
+    leader = opened(activity(size=3))
+    seats = [leader, join(leader.group.group_id), join(leader.group.group_id)]
+
+    for i in (2, 0, 1):
+        gb.pay(seats[i].order_ref, f"mo-{i}", now=config.utcnow())
+
+    events = [json.loads(e.body) for e in outbox.events("fulfilment") if leader.group.group_id in e.event_id]
+    assert [sorted(e["orderIds"]) for e in events] == [["mo-0", "mo-1", "mo-2"]]
+
+
 def test_a_payment_after_the_reservation_lapsed_is_refused_and_refunded_once(dynamodb):
     seat = opened(activity(pay_minutes=15))
     late = config.utcnow() + timedelta(minutes=16)
@@ -138,6 +181,20 @@ def test_the_close_fails_a_short_group_and_refunds_each_paid_member_exactly_once
     assert states[unpaid.member.user_id] == gb.EXPIRED and states[member.member.user_id] == gb.REFUNDED
 
 
+def test_a_late_copy_of_a_payment_the_close_refunded_is_not_refunded_again(dynamodb, fresh_checkpoint):
+    now = config.utcnow()
+    leader = opened(activity(size=2, time_limit_minutes=60), now=now)
+    gb.pay(leader.order_ref, "mo-l", now=now)
+    after = now + timedelta(minutes=61)
+    gb.close_due(now=after)
+
+    again = gb.pay(leader.order_ref, "mo-l", now=after)  # the order system's retry, after the close
+
+    assert again.already and again.group.state == gb.FAILED
+    refunds = [json.loads(e.body)["orderId"] for e in outbox.events("refunds") if leader.group.group_id in e.event_id]
+    assert refunds == ["mo-l"]
+
+
 def test_the_close_fills_a_group_that_reached_its_share_with_system_members(dynamodb, fresh_checkpoint):
     now = config.utcnow()
     leader = opened(activity(size=2, time_limit_minutes=60, virtual_fill_share=50), now=now)
@@ -148,7 +205,7 @@ def test_the_close_fills_a_group_that_reached_its_share_with_system_members(dyna
     g = gb.group(leader.group.group_id)
     assert (g.state, int(g.virtual)) == (gb.SUCCEEDED, 1)
     events = [json.loads(e.body) for e in outbox.events("fulfilment") if g.group_id in e.event_id]
-    assert events[0]["virtualMembers"] == 1
+    assert events[0]["virtualMembers"] == 1 and events[0]["orderIds"] == ["mo-1"]
 
 
 def test_the_close_reads_only_groups_that_are_due(dynamodb, fresh_checkpoint):
@@ -175,6 +232,19 @@ def test_join_costs_at_most_three_round_trips_and_the_card_two(dynamodb):
 
     assert sum(join_calls.values()) <= 3, join_calls
     assert sum(card_calls.values()) <= 2, card_calls
+
+
+def test_a_payment_costs_three_round_trips_even_the_one_that_fills_the_group(dynamodb):
+    leader = opened(activity(size=2))
+    member = join(leader.group.group_id)
+
+    with counting() as first:
+        gb.pay(leader.order_ref, "mo-l", now=config.utcnow())
+    with counting() as last:  # the success and its fulfilment event, with every member's order
+        gb.pay(member.order_ref, "mo-m", now=config.utcnow())
+
+    assert sum(first.values()) <= 3, first
+    assert sum(last.values()) <= 3, last
 
 
 def test_sold_out_and_per_user_limits_hold(dynamodb):
