@@ -334,12 +334,6 @@ class SeatAlreadyPaid(Conflict):
     code, message = "GROUPBUY_SEAT_ALREADY_PAID", "Another order paid for this seat; this payment will be refunded."
 
 
-class SeatAlreadyPaid(Conflict):
-    """A payment for a seat another order has paid already: refused, refund recorded."""
-
-    code, message = "GROUPBUY_SEAT_ALREADY_PAID", "Another order paid for this seat; this payment will be refunded."
-
-
 # Bargain.
 class BargainClosed(Conflict):
     """The bargain is complete, locked for purchase, bought, or past its time."""

@@ -120,11 +120,6 @@ def first_seen(user_id: str) -> datetime:
     return store.get_user(user_id).first_seen
 
 
-def first_seen(user_id: str) -> datetime:
-    """When the user first logged in (one read of the user item); ``UserGone`` if there is none."""
-    return store.get_user(user_id).first_seen
-
-
 def _session(user_id: str, level: str, is_new: bool, *, now: datetime) -> Session:
     s = config.settings()
     token = tokens.issue(user_id, level, key=s.token_key, ttl_seconds=s.token_ttl_seconds, now=now)
