@@ -28,7 +28,7 @@ from chalicelib.referral.models import (
     ReferralStats,
 )
 from chalicelib.rulebook import Rule
-from chalicelib.shop.models import Product, Shop
+from chalicelib.shop.models import PriceChange, Product, Shop
 from chalicelib.wakeup.models import Consent, ConsentReport, ContactCap, Send
 from chalicelib.wechat import AccessToken
 
@@ -39,6 +39,7 @@ MODELS: tuple[type[Model], ...] = (
     AccessToken,
     Shop,
     Product,
+    PriceChange,
     Rule,
     CouponTemplate,
     CouponStock,

@@ -2,6 +2,9 @@
 the simulator.
 
     python -m infra.seed       # on HUILIU_DYNAMODB_ENDPOINT; safe to run again
+
+The shop and its goods are ``infra/catalogue.sample.json``, loaded the way an operator loads a
+deployed stage's catalogue (``python -m infra.catalogue``): one way in, for demo and production.
 """
 from __future__ import annotations
 
@@ -12,21 +15,7 @@ from chalicelib.bargain import service as bargain
 from chalicelib.coupons import rules
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
-from chalicelib.shop.models import Product, Shop
-from chalicelib.shop.service import SHOP_ID
-
-SHOP = {"name": "回流小铺", "notice": "新人首单立减，签到领积分", "categories": ["tea", "snacks", "fruit"]}
-
-# Prices in fen.
-PRODUCTS = [
-    ("p-longjing", "明前龙井 100g", "tea", 12800),
-    ("p-puer", "勐海熟普洱 357g", "tea", 19900),
-    ("p-baicha", "福鼎白茶饼 200g", "tea", 15800),
-    ("p-nuts", "每日坚果 30包", "snacks", 8990),
-    ("p-jerky", "手撕牛肉干 250g", "snacks", 5990),
-    ("p-mango", "海南贵妃芒 5斤", "fruit", 3990),
-    ("p-cherry", "烟台大樱桃 2斤", "fruit", 9900),
-]
+from infra.catalogue import loader
 
 
 def coupon_templates(now: datetime) -> list[coupons.TemplateSpec]:
@@ -80,10 +69,8 @@ def bargain_campaigns(now: datetime) -> list[bargain.CampaignSpec]:
 
 def seed(now: datetime | None = None) -> int:
     now = now or config.utcnow()
-    Shop(SHOP_ID, **SHOP).save()
-    with Product.batch_write() as batch:
-        for product_id, name, category, price in PRODUCTS:
-            batch.save(Product(SHOP_ID, product_id, name=name, category=category, price=price))
+    catalogue = loader.read(loader.SAMPLE)
+    loader.load(catalogue, now=now)  # seeded before: every entry unchanged
     created = [
         *(lambda spec=spec: coupons.create_template(spec, now=now) for spec in coupon_templates(now)),
         *(lambda spec=spec: groupbuy.create_activity(spec) for spec in groupbuy_activities(now)),
@@ -94,7 +81,7 @@ def seed(now: datetime | None = None) -> int:
             create()
         except errors.Conflict:  # seeded before: its stock, issued coupons and groups stay as they are
             pass
-    return 1 + len(PRODUCTS) + len(created)
+    return catalogue.size() + len(created)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ STATES = (rules.UNUSED, rules.LOCKED, rules.USED, rules.EXPIRED)
 class CartLine(msgspec.Struct, rename="camel"):
     product_id: Id
     qty: Qty
+    sku_id: Id | None = None  # without it, the product's price (its cheapest SKU's)
 
 
 class Cart(msgspec.Struct):
@@ -47,7 +48,7 @@ def best(call: Call) -> dict:
     lines = call.body.lines
     if not 1 <= len(lines) <= 100:
         raise errors.ValidationFailed("A cart has 1 to 100 lines.")
-    quote = service.best_for_cart(call.user_id, [(x.product_id, x.qty) for x in lines], now=call.now)
+    quote = service.best_for_cart(call.user_id, [(x.product_id, x.sku_id, x.qty) for x in lines], now=call.now)
     return {
         "total": quote.total,
         "payable": quote.payable,

@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS
-from chalicelib.shop import service
+from chalicelib.shop import rules, service
 
 bp = Blueprint(__name__)
 
@@ -14,21 +14,34 @@ bp = Blueprint(__name__)
 @route(bp, "GET", "/shop", auth=ANONYMOUS)
 def shop(call: Call) -> dict:
     category = call.query.get("category")
-    if category is not None and not 0 < len(category) <= 32:
-        raise errors.ValidationFailed("category must be 1 to 32 characters.")
+    if category is not None and not rules.is_id(category):
+        raise errors.ValidationFailed("category must be a category id: 1 to 64 of A-Z, a-z, 0-9, _ and -.")
     front = service.storefront(category)
     return {
         "name": front.name,
         "notice": front.notice,
-        "categories": front.categories,
-        "products": [_goods(g) for g in front.products],
+        # The top level's ids, as the first clients read them; categoryList has every one shown.
+        "categories": [c.category_id for c in front.categories if c.parent is None],
+        "categoryList": [{"categoryId": c.category_id, "name": c.name, "parent": c.parent, "sort": c.sort}
+                         for c in front.categories],
+        "products": [_listed(g) for g in front.products],
     }
 
 
 @route(bp, "GET", "/products/{product_id}", auth=ANONYMOUS)
 def product(call: Call) -> dict:
-    return _goods(service.product(call.path["product_id"]))
+    if not rules.is_id(call.path["product_id"]):
+        raise errors.NotFound("No such product.")  # no product of ours has that id: spare the read
+    g = service.product(call.path["product_id"])
+    return {
+        **_listed(g),
+        "summary": g.summary,
+        "onSale": g.on_sale,
+        "skus": [{"skuId": s.sku_id, "spec": s.spec, "price": s.price, "listPrice": s.list_price, "stock": s.stock}
+                 for s in g.skus],
+    }
 
 
-def _goods(g: service.Goods) -> dict:
-    return {"productId": g.product_id, "name": g.name, "category": g.category, "price": g.price, "image": g.image}
+def _listed(g: service.Goods) -> dict:
+    return {"productId": g.product_id, "name": g.name, "category": g.category, "price": g.price,
+            "priceMax": g.price_max, "image": g.image, "stock": g.stock}

@@ -168,8 +168,9 @@ def wallet(user_id: str, *, now: datetime, state: str | None = None) -> list[Hel
     return sorted(held, key=lambda h: (h.coupon.valid_until, h.coupon.coupon_id))
 
 
-def best_for_cart(user_id: str, items: list[tuple[str, int]], *, now: datetime) -> Quote:
-    """Which of the user's coupons takes the most off this cart (prices from the catalogue)."""
+def best_for_cart(user_id: str, items: list[tuple[str, str | None, int]], *, now: datetime) -> Quote:
+    """Which of the user's coupons takes the most off this cart of (product, SKU or None, qty)
+    (prices from the catalogue)."""
     lines = cart_lines(items)
     verdicts = []
     for c in store.of_user(user_id):
@@ -183,13 +184,20 @@ def best_for_cart(user_id: str, items: list[tuple[str, int]], *, now: datetime) 
     return Quote(total=sum(line.total for line in lines), best=best, others=[v for v in ranked if v is not best])
 
 
-def cart_lines(items: list[tuple[str, int]]) -> list[rules.Line]:
-    """The cart at catalogue prices; products unknown or off sale are refused by name."""
-    found = shop.goods([pid for pid, _ in items])
-    missing = sorted({pid for pid, _ in items} - set(found))
+def cart_lines(items: list[tuple[str, str | None, int]]) -> list[rules.Line]:
+    """The cart at catalogue prices: a line's SKU's, or without one its product's (the cheapest
+    SKU's). Products unknown or off sale, and SKUs they do not have, are refused by name."""
+    found = shop.goods([pid for pid, _, _ in items])
+    lines, missing = [], set()
+    for pid, sku, qty in items:
+        price = found[pid].price_of(sku) if pid in found else None
+        if price is None:
+            missing.add(pid if sku is None else f"{pid} {sku}")
+        else:
+            lines.append(rules.Line(pid, found[pid].category, price, qty))
     if missing:
-        raise errors.ValidationFailed(f"Not on sale: {', '.join(missing)}.")
-    return [rules.Line(pid, found[pid].category, found[pid].price, qty) for pid, qty in items]
+        raise errors.ValidationFailed(f"Not on sale: {', '.join(sorted(missing))}.")
+    return lines
 
 
 # --- the order side -------------------------------------------------------------------------
