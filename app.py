@@ -6,6 +6,7 @@ from chalicelib.api import (
     admin_views,
     auth_views,
     bargain_views,
+    catalogue_views,
     checkin_views,
     coupon_views,
     event_views,
@@ -34,6 +35,7 @@ app.register_blueprint(event_views.bp)
 app.register_blueprint(privacy_views.bp)
 app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
+app.register_blueprint(catalogue_views.bp)
 app.register_blueprint(operator_views.bp)
 app.register_blueprint(metric_views.bp)
 app.register_blueprint(admin_views.bp)
