@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from chalice import Blueprint
 
 from chalicelib import errors
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import SESSION
@@ -23,21 +24,26 @@ class MakeUp(Dated):
     pay: Literal["card", "points"]
 
 
+class MonthQuery(msgspec.Struct):
+    month: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}$")] | None = None  # YYYY-MM, a China month
+
+
 class Reminder(msgspec.Struct):
     enabled: bool
 
 
-@route(bp, "POST", "/checkin", auth=SESSION)
+@route(bp, "POST", "/checkin", auth=SESSION, answer=answers.CheckIn)
 def check_in(call: Call) -> dict:
     return _result(service.check_in(call.user_id, now=call.now))
 
 
-@route(bp, "POST", "/checkin/makeup", auth=SESSION, body=MakeUp)
+@route(bp, "POST", "/checkin/makeup", auth=SESSION, body=MakeUp, answer=answers.CheckIn)
 def make_up(call: Call) -> dict:
-    return _result(service.make_up(call.user_id, call.body.day, call.body.pay, now=call.now))
+    return _result(service.make_up(call.user_id, call.body.day, call.body.pay, now=call.now,
+                                   first_seen=call.account.first_seen))
 
 
-@route(bp, "GET", "/checkin/calendar", auth=SESSION)
+@route(bp, "GET", "/checkin/calendar", auth=SESSION, query=MonthQuery, answer=answers.Calendar)
 def calendar(call: Call) -> dict:
     month = call.query.get("month") or china_day(call.now).strftime("%Y-%m")
     if len(month) != 7:
@@ -57,7 +63,7 @@ def calendar(call: Call) -> dict:
     }
 
 
-@route(bp, "POST", "/checkin/reminder", auth=SESSION, body=Reminder)
+@route(bp, "POST", "/checkin/reminder", auth=SESSION, body=Reminder, answer=answers.ReminderSet)
 def reminder(call: Call) -> dict:
     service.set_reminder(call.user_id, call.body.enabled)
     return {"reminder": call.body.enabled}
