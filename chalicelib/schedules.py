@@ -8,7 +8,7 @@ from types import ModuleType
 
 import msgspec
 
-from chalicelib import config
+from chalicelib import config, readiness
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.wakeup import service as wakeup
 from chalicelib.wechat import get_wechat
@@ -33,7 +33,11 @@ def _rollup() -> ModuleType:
 
 
 def run(name: str, now: datetime | None = None) -> dict:
-    """Run one job now; its report is logged and returned."""
+    """Run one job now; its report is logged and returned. A deployed stage that is not
+    configured runs nothing (``chalicelib.readiness`` logs why)."""
+    refused = readiness.refusal()
+    if refused is not None:
+        return {"job": name, "skipped": refused.code}
     report = JOBS[name](now or config.utcnow())
     summary = msgspec.structs.asdict(report) if isinstance(report, msgspec.Struct) else dict(report)  # type: ignore[call-overload]
     log.info("job %s done", name, extra={"job": name, **summary})
