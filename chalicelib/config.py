@@ -21,7 +21,9 @@ from chalicelib import secret_rules
 CHINA = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_TABLE_PREFIX = "huiliu-local-"
-DEFAULT_REGION = "ap-east-1"
+# Where the local stack says it is, and the policies default to: a region every account has
+# (ap-east-1, Hong Kong, must first be enabled; China's are another partition: README).
+DEFAULT_REGION = "ap-southeast-1"
 WECHAT_API = "https://api.weixin.qq.com/"
 # A token lives at most this long, whatever its claims say: one minted with a far ``exp`` (a
 # leaked key, a bug, a misconfigured TTL) would otherwise outlive an erasure's revocation.
