@@ -1,7 +1,8 @@
 """huiliu: routes and schedules are registered here; everything they run lives in chalicelib/."""
 from chalice import Chalice, Cron, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib import config, logs, schedules, tracing
+from chalicelib import config, fanout, logs, schedules, tracing
 from chalicelib.api import (
     admin_views,
     auth_views,
@@ -10,7 +11,6 @@ from chalicelib.api import (
     checkin_views,
     coupon_views,
     event_views,
-    fallback_views,
     groupbuy_views,
     member_views,
     metric_views,
@@ -44,34 +44,40 @@ if config.simulated_clock_allowed():  # the simulator's clock: never in a deploy
     from chalicelib.api import clock_views
 
     app.register_blueprint(clock_views.bp)
-app.register_blueprint(fallback_views.bp)  # /{proxy+}: what no function above takes
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="groupbuy-close")
-def groupbuy_close(event: object) -> None:
-    schedules.run("groupbuy-close")
+def groupbuy_close(event: CloudWatchEvent) -> None:
+    schedules.run("groupbuy-close", context=event.context)
 
 
 @app.schedule(Cron(0, 2, "*", "*", "?", "*"), name="wakeup-inactive")  # 10:00 in China
-def wakeup_inactive(event: object) -> None:
-    schedules.run("wakeup-inactive")
+def wakeup_inactive(event: CloudWatchEvent) -> None:
+    schedules.run("wakeup-inactive", context=event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="wakeup-cart")
-def wakeup_cart(event: object) -> None:
-    schedules.run("wakeup-cart")
+def wakeup_cart(event: CloudWatchEvent) -> None:
+    schedules.run("wakeup-cart", context=event.context)
 
 
 @app.schedule(Cron(0, 3, "*", "*", "?", "*"), name="wakeup-post-purchase")  # 11:00 in China
-def wakeup_post_purchase(event: object) -> None:
-    schedules.run("wakeup-post-purchase")
+def wakeup_post_purchase(event: CloudWatchEvent) -> None:
+    schedules.run("wakeup-post-purchase", context=event.context)
 
 
 @app.schedule(Cron(0, 12, "*", "*", "?", "*"), name="wakeup-habit")  # 20:00 in China
-def wakeup_habit(event: object) -> None:
-    schedules.run("wakeup-habit")
+def wakeup_habit(event: CloudWatchEvent) -> None:
+    schedules.run("wakeup-habit", context=event.context)
 
 
 @app.schedule(Cron(30, 16, "*", "*", "?", "*"), name="metrics-rollup")  # 00:30 in China: yesterday's facts
-def metrics_rollup(event: object) -> None:
-    schedules.run("metrics-rollup")
+def metrics_rollup(event: CloudWatchEvent) -> None:
+    schedules.run("metrics-rollup", context=event.context)
+
+
+# The fanned-out work of every scheduled job: pages of units from the queue (chalicelib/fanout).
+@app.on_sqs_message(queue=fanout.queue_name(), batch_size=fanout.BATCH_SIZE, name="fanout-worker",
+                    maximum_concurrency=fanout.WORKERS)
+def fanout_worker(event: SQSEvent) -> None:
+    fanout.handle(event.to_dict(), context=event.context)

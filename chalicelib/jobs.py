@@ -34,3 +34,19 @@ def advance(name: str, value: str, *, now: datetime) -> None:
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+def advance_in(name: str, slot: str, position: str, *, now: datetime) -> None:
+    """Checkpoint a run of one ``slot`` (a day, an hour) at ``position``: within the slot the
+    cursor only moves forward (two overlapping runs never move it back); a run of another slot
+    starts its own, whichever slot the cursor held."""
+    value = f"{slot}|{position}"
+    try:
+        JobCursor(name).update(
+            actions=[JobCursor.cursor.set(value), JobCursor.updated_at.set(now)],
+            condition=JobCursor.cursor.does_not_exist() | (JobCursor.cursor < value)
+            | ~JobCursor.cursor.startswith(f"{slot}|"),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise

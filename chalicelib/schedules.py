@@ -1,27 +1,36 @@
-"""The scheduled jobs, by name: what cron runs, and what an operator may run by hand locally."""
+"""The scheduled jobs, by name: what cron runs, and what an operator may run by hand locally.
+
+A wake-up job only reads its candidates and enqueues them (``chalicelib.fanout``); the sends are
+the workers'. Each run has a time budget: the Lambda's remaining time less a margin, so a job
+checkpoints and stops before it is killed, and the next run resumes.
+"""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from types import ModuleType
+from typing import Any
 
 import msgspec
 
-from chalicelib import config, readiness
+from chalicelib import config
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.wakeup import service as wakeup
-from chalicelib.wechat import get_wechat
 
 log = logging.getLogger(__name__)
 
-JOBS: dict[str, Callable[[datetime], object]] = {
-    "groupbuy-close": lambda now: groupbuy.close_due(now=now),
-    "wakeup-inactive": lambda now: wakeup.run_inactive(wechat=get_wechat(), now=now).as_dict(),
-    "wakeup-cart": lambda now: wakeup.run_cart(wechat=get_wechat(), now=now).as_dict(),
-    "wakeup-post-purchase": lambda now: wakeup.run_post_purchase(wechat=get_wechat(), now=now).as_dict(),
-    "wakeup-habit": lambda now: wakeup.run_habit(wechat=get_wechat(), now=now).as_dict(),
-    "metrics-rollup": lambda now: _rollup().yesterday(now),
+MARGIN = 30  # seconds a scheduled run leaves itself to write its checkpoint and report
+
+Job = Callable[[datetime, "float | None"], object]
+JOBS: dict[str, Job] = {
+    "groupbuy-close": lambda now, stop_at: groupbuy.close_due(now=now, stop_at=stop_at),
+    "wakeup-inactive": lambda now, stop_at: wakeup.run_inactive(now=now, stop_at=stop_at).as_dict(),
+    "wakeup-cart": lambda now, stop_at: wakeup.run_cart(now=now, stop_at=stop_at).as_dict(),
+    "wakeup-post-purchase": lambda now, stop_at: wakeup.run_post_purchase(now=now, stop_at=stop_at).as_dict(),
+    "wakeup-habit": lambda now, stop_at: wakeup.run_habit(now=now, stop_at=stop_at).as_dict(),
+    "metrics-rollup": lambda now, stop_at: _rollup().yesterday(now),
 }
 
 
@@ -32,13 +41,13 @@ def _rollup() -> ModuleType:
     return rollup
 
 
-def run(name: str, now: datetime | None = None) -> dict:
-    """Run one job now; its report is logged and returned. A deployed stage that is not
-    configured runs nothing (``chalicelib.readiness`` logs why)."""
-    refused = readiness.refusal()
-    if refused is not None:
-        return {"job": name, "skipped": refused.code}
-    report = JOBS[name](now or config.utcnow())
+def run(name: str, now: datetime | None = None, *, context: Any = None, budget: float | None = None) -> dict:
+    """Run one job now; its report is logged and returned. ``context`` (a Lambda's) or
+    ``budget`` (seconds) bounds the run."""
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        budget = context.get_remaining_time_in_millis() / 1000 - MARGIN
+    stop_at = time.monotonic() + budget if budget is not None else None
+    report = JOBS[name](now or config.utcnow(), stop_at)
     summary = msgspec.structs.asdict(report) if isinstance(report, msgspec.Struct) else dict(report)  # type: ignore[call-overload]
     log.info("job %s done", name, extra={"job": name, **summary})
     return summary

@@ -16,8 +16,10 @@ Codes it understands (each works once, like WeChat's; a second use gets 40163 at
 Control endpoints (not WeChat's): ``POST /sandbox/phone-data {"user"}`` gives the legacy
 ``{encryptedData, iv}`` for that user's latest login; ``POST /sandbox/consent {"user",
 "templateId", "count"}`` records subscribe-message acceptances; ``POST /sandbox/faults
-{"busyRate", "seed"}`` makes that share of sends fail with -1; ``GET /sandbox/messages`` lists
-what was delivered; ``POST /sandbox/reset`` forgets everything.
+{"busyRate", "seed"}`` makes that share of sends fail with -1, and ``{"sendQuota": n,
+"quotaErrcode": 45009}`` lets n more sends through before every send is refused with 45009
+(WeChat's API quota; 45011 is its per-minute limit), until ``{"sendQuota": null}``;
+``GET /sandbox/messages`` lists what was delivered; ``POST /sandbox/reset`` forgets everything.
 """
 from __future__ import annotations
 
@@ -75,6 +77,9 @@ class Sandbox:
     consent: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     messages: list[dict[str, Any]] = field(default_factory=list)
     busy_rate: float = 0.0
+    send_quota: int | None = None  # subscribe sends WeChat still takes before refusing them all
+    quota_errcode: int = 45009  # what it refuses them with: 45009 (quota) or 45011 (per minute)
+    openids: dict[str, str] = field(default_factory=dict)  # openid → user name
     rng: random.Random = field(default_factory=random.Random)
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -87,10 +92,12 @@ class Sandbox:
             unionid = "u" + base64.urlsafe_b64encode(digest[::-1]).decode()[:27]
             phone = "13" + str(int.from_bytes(digest[:8], "big"))[-9:]
             self.users[name] = SandboxUser(name, openid, unionid, phone)
+            self.openids[openid] = name
         return self.users[name]
 
     def by_openid(self, openid: str) -> SandboxUser | None:
-        return next((u for u in self.users.values() if u.openid == openid), None)
+        name = self.openids.get(openid)
+        return self.users.get(name) if name is not None else None
 
     # --- dispatch ------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], body: dict[str, Any]) -> Answer:
@@ -180,6 +187,11 @@ class Sandbox:
             text = str((value or {}).get("value", ""))
             if (key.startswith("thing") and len(text) > 20) or (key.startswith("phrase") and len(text) > 5) or not text:
                 return _err(47003, f"argument invalid! data.{key}.value invalid")
+        if self.send_quota is not None:
+            if self.send_quota <= 0:
+                return _err(self.quota_errcode, "reach max api daily quota limit" if self.quota_errcode == 45009
+                            else "api minute-quota reach limit mustslower retry next minute")
+            self.send_quota -= 1
         if self.busy_rate and self.rng.random() < self.busy_rate:
             return _err(-1, "system error")
         if self.consent[(user.openid, template)] <= 0:
@@ -216,13 +228,16 @@ class Sandbox:
     def set_faults(self, _: dict[str, str], body: dict[str, Any]) -> Answer:
         self.busy_rate = float(body.get("busyRate", 0.0))
         self.rng.seed(body.get("seed", 0))
-        return 200, {"busyRate": self.busy_rate}
+        if "sendQuota" in body:
+            self.send_quota = None if body["sendQuota"] is None else int(body["sendQuota"])
+            self.quota_errcode = int(body.get("quotaErrcode", 45009))
+        return 200, {"busyRate": self.busy_rate, "sendQuota": self.send_quota}
 
     def reset(self, _: dict[str, str], __: dict[str, Any]) -> Answer:
         for state in (self.tokens, self.issued_codes, self.spent_codes, self.users, self.logins, self.consent,
-                      self.messages, self.calls):
+                      self.messages, self.calls, self.openids):
             state.clear()
-        self.current_token, self.busy_rate = None, 0.0
+        self.current_token, self.busy_rate, self.send_quota = None, 0.0, None
         return 200, {"ok": True}
 
     # --- helpers -------------------------------------------------------------------------

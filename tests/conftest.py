@@ -34,25 +34,51 @@ else:
 
 @pytest.fixture(scope="session", autouse=True)
 def dynamodb() -> Iterator[str]:
-    """Every table, created once per session; tests use unique ids instead of cleaning up."""
+    """Every table and the fan-out queue, created once per session; tests use unique ids
+    instead of cleaning up. On DynamoDB Local the queue is on a moto server of its own."""
+    from infra import queues
     from infra.seed import seed
     from infra.tables import create_all
 
     if BACKEND == "dynamodb-local":
+        from moto.server import ThreadedMotoServer
+
         process = dynamodb_local.start(_port)
+        sqs_port = dynamodb_local.free_port()
+        sqs = ThreadedMotoServer(ip_address="127.0.0.1", port=sqs_port, verbose=False)
+        sqs.start()
+        os.environ["HUILIU_SQS_ENDPOINT"] = f"http://127.0.0.1:{sqs_port}"
         try:
             create_all()
             seed()
+            os.environ["HUILIU_QUEUE_URL"] = queues.create()
             yield BACKEND
         finally:
+            sqs.stop()
             dynamodb_local.stop(process)
     else:
         from moto import mock_aws
 
+        os.environ.pop("HUILIU_SQS_ENDPOINT", None)
         with mock_aws():
             create_all()
             seed()
+            os.environ["HUILIU_QUEUE_URL"] = queues.create()
             yield BACKEND
+
+
+@pytest.fixture
+def queue(dynamodb, monkeypatch) -> Iterator[str]:
+    """A fan-out queue of the test's own (a 2-second visibility timeout, so a page a killed
+    worker held comes back quickly), with the app pointed at it."""
+    from chalicelib.fanout import queue as sqs
+    from infra import queues
+
+    url = queues.create(f"huiliu-test-{uuid.uuid4().hex[:12]}", visibility=2)
+    monkeypatch.setenv("HUILIU_QUEUE_URL", url)
+    sqs.forget()
+    yield url
+    sqs.forget()
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +100,7 @@ def sandbox(sandbox_server):
     config.settings.cache_clear()
     wechat.get_wechat.cache_clear()
     sandbox_server.busy_rate = 0.0
+    sandbox_server.send_quota = None
     return sandbox_server
 
 

@@ -1,9 +1,7 @@
 """Per-request plumbing: request id, the access log line, and one error shape for everything.
 
 Chalice answers some requests itself (405 for a method, 415 for a content type) with its own
-``{"Code", "Message"}`` body; those are rewritten here into ``{"error": {...}}``. A deployed stage
-that is not configured (``chalicelib.readiness``) answers 503 ``NOT_CONFIGURED`` here, before any
-route runs.
+``{"Code", "Message"}`` body; those are rewritten here into ``{"error": {...}}``.
 """
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from collections.abc import Callable
 
 from chalice.app import Request, Response
 
-from chalicelib import config, errors, logs, readiness
+from chalicelib import config, errors, logs
 from chalicelib.api.http import error_response
 from chalicelib.store import roundtrips
 
@@ -36,9 +34,7 @@ def http(request: Request, get_response: Callable[[Request], Response]) -> Respo
     started = time.perf_counter()
     try:
         with roundtrips.counting() as calls:
-            # A deployed stage with unusable secrets answers every route the same way.
-            refused = readiness.refusal()
-            response = error_response(refused) if refused else _uniform(get_response(request))
+            response = _uniform(get_response(request))
         ddb_calls = sum(calls.values())
         response.headers["X-Request-Id"] = rid
         if config.stage() == "local":

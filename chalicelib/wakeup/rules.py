@@ -94,6 +94,17 @@ def quiet(now: datetime, rules: WakeupRules) -> bool:
     return hour >= rules.quiet_from or hour < rules.quiet_until
 
 
+def quiet_ends(now: datetime, rules: WakeupRules) -> datetime:
+    """The end of the quiet hours ``now`` is in (``now`` itself when it is outside them)."""
+    if not quiet(now, rules):
+        return now
+    local = now.astimezone(CHINA)
+    end = local.replace(hour=rules.quiet_until, minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(now.tzinfo)
+
+
 def coupon_for(step: Step, last_category: str | None, rules: WakeupRules) -> str | None:
     if step.coupon != "by_history":
         return step.coupon

@@ -1,24 +1,27 @@
 """Consent, and the scheduled wake-ups: inactivity, abandoned carts, after a purchase, the
 check-in habit.
 
-Each candidate comes from an index keyed by a day or an hour (never a scan), and each
-(user, journey, step, anchor) is decided once: held out, skipped and why, or sent. A send
-first *claims* its record together with a consent credit and the contact cap, in one
-transaction, then calls WeChat, then records what happened; a failure that may pass (WeChat
-busy, rate limited) gives the credit and the cap back and is tried again by a later run.
+A scheduled run only reads: each candidate comes from an index keyed by a day or an hour (never
+a scan), and goes on the fan-out queue in pages (``chalicelib.fanout``), the run's place kept in
+a checkpoint. Workers then decide each (user, journey, step, anchor) once: held out, skipped and
+why, or sent. A send first *claims* its record together with a consent credit and the contact
+cap, in one transaction, then calls WeChat, then records what happened; a failure that may pass
+(WeChat busy, rate limited) gives the credit and the cap back and the unit goes back on the
+queue with a growing delay.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import rulebook
+from chalicelib import fanout, jobs, rulebook
 from chalicelib.checkin.models import REMINDER_SHARDS, CheckinStatus
 from chalicelib.config import china_day, hour_bucket
 from chalicelib.coupons import service as coupons
@@ -41,15 +44,18 @@ REPORT_KEPT = timedelta(days=2)
 
 
 class Report(msgspec.Struct):
+    """A scheduled run: what it read and put on the queue. The decisions are the workers'."""
+
     candidates: int = 0  # index items read: what the run costs grows with this, not with users
-    decisions: Counter = msgspec.field(default_factory=Counter)
-    stopped: str | None = None  # why the run ended early (quiet hours, rate limited, time)
+    enqueued: int = 0  # units put on the queue
+    pages: int = 0  # messages
+    stopped: str | None = None  # why the run ended early: quiet_hours, time (the checkpoint holds its place)
+    checkpoint: str | None = None  # "resumed" a run cut short; "complete": this slot's run had finished
 
     def as_dict(self) -> dict:
-        return {"candidates": self.candidates, "decisions": dict(self.decisions), "stopped": self.stopped}
+        return {"candidates": self.candidates, "enqueued": self.enqueued, "pages": self.pages,
+                "stopped": self.stopped, "checkpoint": self.checkpoint}
 
-
-Candidate = tuple[str, rules.Step, str, "str | None", "str | None"]  # user, step, anchor, category, openid
 
 # What must still hold of a candidate when its send is claimed: an index is eventually
 # consistent, so a user who came back, ordered or checked in a moment ago may still be listed.
@@ -65,6 +71,14 @@ STILL = {
 class _Stop(Exception):
     def __init__(self, why: str) -> None:
         self.why = why
+
+
+class _InFlight(Exception):
+    """Another worker claimed this send and has not recorded WeChat's answer yet: it is still
+    working, or it died; either way the claim may be retaken only after ``IN_FLIGHT``."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
 
 
 def wakeup_rules() -> rules.WakeupRules:
@@ -146,59 +160,60 @@ def credits_of(user_id: str) -> dict[str, int]:
     return {c.template_id: int(c.credits) for c in Consent.query(user_id)}
 
 
-# --- the journeys ----------------------------------------------------------------------------
-def run_inactive(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+# --- the journeys: reading candidates ---------------------------------------------------------
+QUEUE_BATCH = 10  # pages a SendMessageBatch takes; the checkpoint moves after each
+
+
+class _Slice(NamedTuple):
+    """One index partition a run reads: the step its users are due for, and their anchor."""
+
+    step: rules.Step
+    anchor: str
+    read: Callable[[str | None], Iterable[Any]]  # index items, in user order, after a user id
+    due: Callable[[Any], bool] = lambda item: True
+
+
+def _after(index: Any, key: str, user_attribute: Any) -> Callable[[str | None], Iterable[Any]]:
+    # Every wake-up index has the user id as its range key: a run cut short resumes with ``>``.
+    return lambda after: index.query(key, None if after is None else user_attribute > after)
+
+
+def run_inactive(*, now: datetime, stop_at: float | None = None) -> Report:
     """Users whose last active day is N days ago, for each step N (with a catch-up window)."""
     book = wakeup_rules()
-
-    def candidates() -> Iterator[Candidate]:
-        for step in book.inactive:
-            for day in _days(now, step.wait, book):
-                for item in Activity.by_last_active.query(day):
-                    yield item.user_id, step, day, item.last_category, item.openid
-
-    return _run("inactive", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+    slices = [_Slice(step, day, _after(Activity.by_last_active, day, Activity.user_id))
+              for step in book.inactive for day in _days(now, step.wait, book)]
+    return _schedule("wakeup-inactive", "inactive", china_day(now).isoformat(), slices, book, now=now, stop_at=stop_at)
 
 
-def run_cart(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+def run_cart(*, now: datetime, stop_at: float | None = None) -> Report:
     """Carts left alone ``cart.wait`` hours: the index holds a cart only until an order or an
     emptied cart removes it, keyed by the hour it last changed."""
     book = wakeup_rules()
-
-    def candidates() -> Iterator[Candidate]:
-        hour = now - timedelta(hours=book.cart.wait, days=book.catch_up_days)
-        while hour <= now - timedelta(hours=book.cart.wait):
-            for item in Activity.by_cart_hour.query(hour_bucket(hour)):
-                yield item.user_id, book.cart, hour_bucket(hour), None, item.openid
-            hour += timedelta(hours=1)
-
-    return _run("cart", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+    hours, hour = [], now - timedelta(hours=book.cart.wait, days=book.catch_up_days)
+    while hour <= now - timedelta(hours=book.cart.wait):
+        hours.append(hour_bucket(hour))
+        hour += timedelta(hours=1)
+    slices = [_Slice(book.cart, h, _after(Activity.by_cart_hour, h, Activity.user_id)) for h in hours]
+    return _schedule("wakeup-cart", "cart", hour_bucket(now), slices, book, now=now, stop_at=stop_at)
 
 
-def run_post_purchase(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+def run_post_purchase(*, now: datetime, stop_at: float | None = None) -> Report:
     """Day 3 review reminder, day 7 repurchase coupon, day 14 invitation, after the last order."""
     book = wakeup_rules()
-
-    def candidates() -> Iterator[Candidate]:
-        for step in book.post_purchase:
-            for day in _days(now, step.wait, book):
-                for item in Activity.by_last_order.query(day):
-                    yield item.user_id, step, day, None, item.openid
-
-    return _run("post_purchase", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+    slices = [_Slice(step, day, _after(Activity.by_last_order, day, Activity.user_id))
+              for step in book.post_purchase for day in _days(now, step.wait, book)]
+    return _schedule("wakeup-post-purchase", "post_purchase", china_day(now).isoformat(), slices, book, now=now,
+                     stop_at=stop_at)
 
 
-def run_habit(*, wechat: WeChat, now: datetime, stop_at: float | None = None) -> Report:
+def run_habit(*, now: datetime, stop_at: float | None = None) -> Report:
     """The daily check-in reminder, to those who opted in and have not checked in today."""
     book, today = wakeup_rules(), china_day(now).isoformat()
-
-    def candidates() -> Iterator[Candidate]:
-        for shard in range(REMINDER_SHARDS):
-            for item in CheckinStatus.reminders.query(str(shard)):
-                if item.last_day != today:
-                    yield item.user_id, book.habit, today, None, None
-
-    return _run("habit", candidates(), book, wechat=wechat, now=now, stop_at=stop_at)
+    slices = [_Slice(book.habit, today, _after(CheckinStatus.reminders, str(shard), CheckinStatus.user_id),
+                     due=lambda item: item.last_day != today)
+              for shard in range(REMINDER_SHARDS)]
+    return _schedule("wakeup-habit", "habit", today, slices, book, now=now, stop_at=stop_at)
 
 
 def _days(now: datetime, wait: int, book: rules.WakeupRules) -> list[str]:
@@ -206,20 +221,140 @@ def _days(now: datetime, wait: int, book: rules.WakeupRules) -> list[str]:
     return [(today - timedelta(days=wait + back)).isoformat() for back in range(book.catch_up_days + 1)]
 
 
-def _run(journey: str, candidates: Iterator[Candidate], book: rules.WakeupRules,
-         *, wechat: WeChat, now: datetime, stop_at: float | None) -> Report:
+def _schedule(job: str, journey: str, slot: str, slices: list[_Slice], book: rules.WakeupRules, *,
+              now: datetime, stop_at: float | None) -> Report:
+    """Read the slices in order and enqueue their due users, ``PAGE_SIZE`` to a message.
+
+    The checkpoint (``jobs``) is ``<slot>|<slice>|<last user enqueued>``, moved after each
+    batch of pages is on the queue, and ``<slot>|~`` once the slot's run is complete: a run
+    cut short (its time budget, a crash) is resumed by the next run in the same slot (the day,
+    or the hour for carts), and a run that finished is not repeated. Pages enqueued twice (a
+    crash between the send and the checkpoint) cost a claim each that finds itself decided.
+    """
     report = Report()
-    try:
-        for user_id, step, anchor, category, openid in candidates:
+    if rules.quiet(now, book):
+        report.stopped = "quiet_hours"  # nothing read: the catch-up window covers what would be due
+        return report
+    start, after = _resume(job, slot, slices, report)
+    if report.checkpoint == "complete":
+        return report
+    pending: list[list[Any]] = []
+    page: list[Any] = []
+
+    def flush(position: str) -> None:
+        if pending:
+            fanout.enqueue([fanout.Page("wakeup", journey, items) for items in pending])
+            report.pages += len(pending)
+            report.enqueued += sum(len(items) for items in pending)
+            pending.clear()
+        jobs.advance_in(job, slot, position, now=now)
+
+    for index in range(start, len(slices)):
+        part = slices[index]
+        for item in part.read(after if index == start else None):
             report.candidates += 1
-            if stop_at is not None and time.monotonic() > stop_at:
-                raise _Stop("time")
-            decision = _decide(user_id, journey, step, anchor, category, openid, book, wechat=wechat, now=now)
-            report.decisions[decision] += 1
-    except _Stop as stop:
-        report.stopped = stop.why
-    log.info("wake-up %s", journey, extra={"journey": journey, **report.as_dict()})
+            if not part.due(item):
+                continue
+            page.append([item.user_id, part.step.key, part.anchor, getattr(item, "last_category", None),
+                         getattr(item, "openid", None)])
+            if len(page) == fanout.PAGE_SIZE:
+                pending.append(page)
+                page = []
+            if len(pending) == QUEUE_BATCH:
+                flush(f"{index:03d}|{item.user_id}")
+                if stop_at is not None and time.monotonic() > stop_at:
+                    report.stopped = "time"
+                    break
+        if report.stopped:
+            break
+    else:
+        if page:
+            pending.append(page)
+        flush("~")
+    log.info("wake-up %s scheduled", journey, extra={"journey": journey, **report.as_dict()})
     return report
+
+
+def _resume(job: str, slot: str, slices: list[_Slice], report: Report) -> tuple[int, str | None]:
+    """Where this slot's run starts: the slice and the last user a cut-short run enqueued."""
+    saved = jobs.cursor(job) or ""
+    if not saved.startswith(f"{slot}|"):
+        return 0, None
+    position = saved[len(slot) + 1:]
+    if position == "~":
+        report.checkpoint = "complete"
+        return len(slices), None
+    report.checkpoint = "resumed"
+    index, after = position.split("|", 1)
+    return int(index), after
+
+
+# --- the journeys: the worker's side -----------------------------------------------------------
+BUSY_IN_A_ROW = 3  # busy answers (-1, timeouts) in a row that mean WeChat, not one message, is in trouble
+
+
+def _steps(journey: str, book: rules.WakeupRules) -> dict[str, rules.Step]:
+    steps = {"inactive": book.inactive, "cart": (book.cart,), "post_purchase": book.post_purchase,
+             "habit": (book.habit,)}[journey]
+    return {step.key: step for step in steps}
+
+
+def work(page: fanout.Page, *, wechat: WeChat, now: datetime, stop_at: float | None = None) -> fanout.Worked:
+    """Decide each unit of one page (``[user, step, anchor, category, openid]``) of a journey.
+
+    What cannot be done now goes back on the queue with a delay, never dropped: a page met in
+    quiet hours waits for their end; a claim another worker holds (in flight, or its worker
+    died) is looked at again once ``IN_FLIGHT`` has passed; busy answers are retried with a
+    growing delay, and a rate limit (or several busy answers in a row) stops the page: the
+    rest goes back and the batch's other pages with it.
+    """
+    book, worked = wakeup_rules(), fanout.Worked()
+    if rules.quiet(now, book):
+        worked.again.append(fanout.Again(page.items, fanout.seconds(rules.quiet_ends(now, book) - now), counts=False))
+        return worked
+    steps = _steps(page.scope, book)
+    retry: list[Any] = []
+    held: list[Any] = []
+    wait, busy = timedelta(0), 0
+    for i, item in enumerate(page.items):
+        if stop_at is not None and time.monotonic() > stop_at:  # the worker's time is up: the rest, at once
+            worked.again.append(fanout.Again(page.items[i:], 1, counts=False))
+            break
+        user_id, step_key, anchor, category, openid = item
+        step = steps.get(step_key)
+        if step is None:  # the rule book dropped the step since the run read it
+            worked.decisions["step_gone"] += 1
+            continue
+        try:
+            decision = _decide(user_id, page.scope, step, anchor, category, openid, book, wechat=wechat, now=now)
+        except _InFlight as claim:
+            held.append(item)
+            wait = max(wait, claim.wait)
+            decision = "in_flight"
+        except _Stop as stop:
+            if stop.why == "quiet_hours":  # the page ran into them
+                worked.again.append(fanout.Again(page.items[i:], fanout.seconds(rules.quiet_ends(now, book) - now),
+                                                 counts=False))
+            else:
+                worked.decisions[stop.why] += 1
+                retry += page.items[i:]
+                worked.stopped = stop.why
+            break
+        worked.decisions[decision] += 1
+        busy = busy + 1 if decision == "retry" else 0
+        if decision == "retry":
+            retry.append(item)
+            if busy == BUSY_IN_A_ROW:
+                retry += page.items[i + 1:]
+                worked.stopped = "busy"
+                break
+    if retry:
+        worked.again.append(fanout.Again(retry, fanout.backoff(page.attempt)))
+    if held:  # one second past IN_FLIGHT: the claim's condition is strict
+        worked.again.append(fanout.Again(held, fanout.seconds(wait + timedelta(seconds=1)), counts=False))
+    log.info("wake-up %s page", page.scope, extra={"journey": page.scope, "decisions": dict(worked.decisions),
+                                                    "stopped": worked.stopped})
+    return worked
 
 
 # --- one decision ----------------------------------------------------------------------------
@@ -230,7 +365,7 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
     if why:
         return _final(user_id, key, journey, step, "holdout", why, now)
     if rules.quiet(now, book):
-        raise _Stop("quiet_hours")  # deferred, not dropped: the catch-up window covers it
+        raise _Stop("quiet_hours")  # deferred, not dropped: the page goes back until they end
     if openid is None:  # candidates from an index that does not carry it
         try:
             openid = Consent.get(user_id, step.template).openid
@@ -240,8 +375,7 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
     def claim(tx: Transaction) -> None:
         tx.save("send", Send(user_id, key, journey=journey, step=step.key, state="sending", template_id=step.template,
                              at=now, journey_day=f"{journey}#{china_day(now).isoformat()}"),
-                condition=Send.key.does_not_exist() | (Send.state == "retry")
-                | ((Send.state == "sending") & (Send.at < now - IN_FLIGHT)))
+                condition=Send.key.does_not_exist() | (Send.state == "retry"))
         tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.add(-1)],
                   condition=Consent.credits > 0)
         model, key_, condition = STILL[journey](user_id, anchor)
@@ -255,14 +389,19 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
         run(claim)
     except Cancelled as exc:
         if "send" in exc.failed:
-            return "already_decided"
-        if "still" in exc.failed:
+            retaken = _retake(user_id, key, journey, anchor, now)
+            if retaken != "retaken":
+                if retaken == "no_longer_due":  # the dead claim's credit and cap were never used
+                    _give_back(user_id, key, step, book, now, state="skipped", reason="no_longer_due")
+                return retaken
+        elif "still" in exc.failed:
             return "no_longer_due"  # nothing recorded: the user moved on, the index had not yet
-        if "consent" in exc.failed:
+        elif "consent" in exc.failed:
             return _final(user_id, key, journey, step, "skipped", "no_consent", now)
-        if "cap" in exc.failed:
+        elif "cap" in exc.failed:
             return _final(user_id, key, journey, step, "skipped", "frequency_cap", now)
-        raise
+        else:
+            raise
 
     coupon = _coupon(user_id, step, category, book, key, now)
     data = {"thing1": step.text, "thing2": (coupon.name if coupon else "点击查看详情")[:20]}
@@ -283,6 +422,40 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
     if delivery.outcome == STOP:
         raise _Stop("rate_limited")
     return "failed" if final else "retry"
+
+
+def _retake(user_id: str, key: str, journey: str, anchor: str, now: datetime) -> str:
+    """The claim met a record (read only now, so a page delivered twice costs one read per unit
+    it had already decided). Decided for good: ``already_decided``. Claimed by a worker that has
+    not recorded WeChat's answer: if that claim is younger than ``IN_FLIGHT``, it may still be
+    working (``_InFlight``: look again later); if older, its worker died between the claim and
+    the answer, and this one takes the claim over as it stands, its credit and cap already
+    spent (``retaken``). The takeover is conditioned on the very claim read, so of two workers
+    retaking at once one wins; the other looks again after ``IN_FLIGHT``."""
+    try:
+        send = Send.get(user_id, key, consistent_read=True, attributes_to_get=["state", "at"])
+    except DoesNotExist:  # erased meanwhile
+        return "already_decided"
+    if send.state != "sending":
+        return "already_decided"
+    if send.at >= now - IN_FLIGHT:
+        raise _InFlight(send.at + IN_FLIGHT - now)
+
+    def takeover(tx: Transaction) -> None:
+        tx.update("send", Send(user_id, key), actions=[Send.at.set(now)],
+                  condition=(Send.state == "sending") & (Send.at == send.at))
+        model, key_, condition = STILL[journey](user_id, anchor)
+        tx.check("still", model, key_, condition=condition)
+
+    try:
+        run(takeover)
+    except Cancelled as exc:
+        if "send" in exc.failed:
+            raise _InFlight(IN_FLIGHT) from exc
+        if "still" in exc.failed:
+            return "no_longer_due"
+        raise
+    return "retaken"
 
 
 def _give_back(user_id: str, key: str, step: rules.Step, book: rules.WakeupRules, now: datetime, *,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from chalice.app import ScheduledEventConfig
+from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app as application
 from chalicelib import config
@@ -31,12 +31,10 @@ def app_routes() -> set[tuple[str, str, str]]:
 
 
 def manifest_routes() -> set[tuple[str, str, str]]:
-    """A manifest names one ``method``, or ``methods`` (the catch-all takes every one)."""
     return {
-        (method, m["trigger"]["http"]["path"], m["auth"])
+        (m["trigger"]["http"]["method"], m["trigger"]["http"]["path"], m["auth"])
         for m in MANIFESTS.values()
         if "http" in m["trigger"]
-        for method in m["trigger"]["http"].get("methods") or [m["trigger"]["http"]["method"]]
     }
 
 
@@ -65,6 +63,13 @@ def test_every_schedule_has_a_manifest():
                  if isinstance(s, ScheduledEventConfig)}
     manifested = {(m["name"], m["trigger"]["schedule"]) for m in MANIFESTS.values() if "schedule" in m["trigger"]}
     assert schedules == manifested
+
+
+def test_every_queue_worker_has_a_manifest():
+    workers = {(s.name, s.queue.replace(f"-{config.stage()}-", "-<stage>-")) for s in application.app.event_sources
+               if isinstance(s, SQSEventConfig)}
+    manifested = {(m["name"], m["trigger"]["sqs"]) for m in MANIFESTS.values() if "sqs" in m["trigger"]}
+    assert workers == manifested == {("fanout-worker", "huiliu-<stage>-fanout")}
 
 
 @pytest.mark.parametrize("name", MANIFESTS)
