@@ -91,3 +91,67 @@ def test_the_longest_allowed_lifetime_is_accepted_until_it_ends():
     token = tokens.issue("u1", SESSION, key=KEY, ttl_seconds=MAX_TOKEN_TTL_SECONDS, now=NOW)
 
     assert tokens.verify(token, key=KEY, now=NOW + timedelta(seconds=MAX_TOKEN_TTL_SECONDS - 1)).user_id == "u1"
+
+
+def test_tokens_pyjwt_signs_with_any_header_are_verified():
+    # verify() checks HS256 itself; what PyJWT (which issues our tokens) signs must pass it.
+    import jwt
+
+    issued = int(NOW.timestamp())
+    claims = {"iss": tokens.ISSUER, "sub": "u1", "lvl": PURCHASE, "iat": issued, "exp": issued + 60}
+    for headers in (None, {"kid": "k1"}, {"typ": "JWT"}):
+        token = jwt.encode(claims, KEY, algorithm="HS256", headers=headers)
+        assert tokens.verify(token, key=KEY, now=NOW) == tokens.Principal("u1", PURCHASE)
+
+
+def _signed(header: dict, claims: dict, key: str = KEY) -> str:
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    signing = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    return f"{signing}.{b64(hmac.new(key.encode(), signing.encode(), hashlib.sha256).digest())}"
+
+
+_CLAIMS = {"iss": tokens.ISSUER, "sub": "u1", "lvl": SESSION, "iat": int(NOW.timestamp()),
+           "exp": int(NOW.timestamp()) + 60}
+
+
+@pytest.mark.parametrize(
+    "header,claims,key",
+    [
+        ({"alg": "none"}, _CLAIMS, KEY),
+        ({"alg": "HS512"}, _CLAIMS, KEY),
+        ({"alg": "HS256", "crit": ["b64"]}, _CLAIMS, KEY),
+        ({"alg": "HS256"}, _CLAIMS, "another key" * 3),
+        ({"alg": "HS256"}, {**_CLAIMS, "iss": "someone else"}, KEY),
+        ({"alg": "HS256"}, {k: v for k, v in _CLAIMS.items() if k != "iss"}, KEY),
+        ({"alg": "HS256"}, {k: v for k, v in _CLAIMS.items() if k != "sub"}, KEY),
+        ({"alg": "HS256"}, {**_CLAIMS, "sub": 7}, KEY),
+        ({"alg": "HS256"}, {**_CLAIMS, "aud": "x"}, KEY),
+        ({"alg": "HS256"}, ["not", "claims"], KEY),
+    ],
+)
+def test_a_token_pyjwt_refused_is_refused(header, claims, key):
+    import jwt
+
+    token = _signed(header, claims, key)
+    with pytest.raises(jwt.PyJWTError):
+        jwt.decode(token, KEY, algorithms=["HS256"], issuer=tokens.ISSUER,
+                   options={"require": ["exp", "iat", "sub", "lvl"], "verify_exp": False, "verify_iat": False})
+    with pytest.raises(errors.TokenInvalid):
+        tokens.verify(token, key=KEY, now=NOW)
+
+
+def test_a_tampered_payload_or_signature_is_refused():
+    token = tokens.issue("u1", SESSION, key=KEY, ttl_seconds=60, now=NOW)
+    header, payload, signature = token.split(".")
+    other = tokens.issue("u2", PURCHASE, key=KEY, ttl_seconds=60, now=NOW).split(".")[1]
+    for forged in (f"{header}.{other}.{signature}", f"{header}.{payload}.{signature[:-2]}",
+                   f"{header}.{payload}.", f"{header}.{payload}.{signature}.", f"{header}.{payload}.{signature}=="):
+        with pytest.raises(errors.TokenInvalid):
+            tokens.verify(forged, key=KEY, now=NOW)
