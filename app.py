@@ -11,6 +11,7 @@ from chalicelib.api import (
     checkin_views,
     coupon_views,
     event_views,
+    fallback_views,
     groupbuy_views,
     member_views,
     metric_views,
@@ -44,6 +45,7 @@ if config.simulated_clock_allowed():  # the simulator's clock: never in a deploy
     from chalicelib.api import clock_views
 
     app.register_blueprint(clock_views.bp)
+app.register_blueprint(fallback_views.bp)  # /{proxy+}: what no function above takes
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="groupbuy-close")

@@ -3,7 +3,9 @@
 Locally every value comes from the environment (the dev stack passes the embedded defaults).
 In AWS the secrets (WeChat app secret, token signing key) come from one Secrets Manager secret
 named by ``HUILIU_SECRETS_ID``, read once per container, so they never sit in the Lambda
-configuration where anyone with read access to the function would see them.
+configuration where anyone with read access to the function would see them. A deployed stage
+(any stage but ``local``) also holds them to ``chalicelib.secret_rules``: a placeholder or weak
+key makes ``settings()`` raise ``Unusable`` rather than serve with it.
 """
 from __future__ import annotations
 
@@ -14,16 +16,28 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from chalicelib import secret_rules
+
 CHINA = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_TABLE_PREFIX = "huiliu-local-"
-DEFAULT_REGION = "ap-east-1"
+# Where the local stack says it is, and the policies default to: a region every account has
+# (ap-east-1, Hong Kong, must first be enabled; China's are another partition: README).
+DEFAULT_REGION = "ap-southeast-1"
 WECHAT_API = "https://api.weixin.qq.com/"
 # A token lives at most this long, whatever its claims say: one minted with a far ``exp`` (a
 # leaked key, a bug, a misconfigured TTL) would otherwise outlive an erasure's revocation.
 MAX_TOKEN_TTL_SECONDS = 24 * 3600
 SECRET_NAMES = ("HUILIU_WECHAT_SECRET", "HUILIU_TOKEN_KEY", "HUILIU_OPERATOR_KEY", "HUILIU_SERVER_KEY",
                 "HUILIU_PSEUDONYM_KEY")
+
+
+class Unusable(RuntimeError):
+    """The stage's configuration must not be used; ``findings`` say why, never with a secret's value."""
+
+    def __init__(self, findings: list[str]) -> None:
+        self.findings = findings
+        super().__init__("; ".join(findings))
 
 
 @dataclass(frozen=True)
@@ -71,11 +85,16 @@ def settings() -> Settings:
     secrets = _secrets_from_store(env["HUILIU_SECRETS_ID"]) if env.get("HUILIU_SECRETS_ID") else env
     missing = [name for name in SECRET_NAMES if not secrets.get(name)]
     if missing:
-        raise RuntimeError(f"configuration is missing {', '.join(missing)}")
+        raise Unusable([f"configuration is missing {', '.join(missing)}"])
+    if stage() != "local":
+        findings = secret_rules.problems(secrets, SECRET_NAMES)
+        appid = secret_rules.appid_problem(env.get("HUILIU_WECHAT_APPID", ""))
+        if findings or appid:
+            raise Unusable(findings + ([appid] if appid else []))
     base = env.get("HUILIU_WECHAT_API_BASE", WECHAT_API)
     ttl = int(env.get("HUILIU_TOKEN_TTL_SECONDS", "7200"))
     if not 60 <= ttl <= MAX_TOKEN_TTL_SECONDS:
-        raise RuntimeError(f"HUILIU_TOKEN_TTL_SECONDS must be 60 to {MAX_TOKEN_TTL_SECONDS}")
+        raise Unusable([f"HUILIU_TOKEN_TTL_SECONDS must be 60 to {MAX_TOKEN_TTL_SECONDS}"])
     return Settings(
         stage=stage(),
         wechat_appid=env["HUILIU_WECHAT_APPID"],
@@ -93,9 +112,25 @@ def settings() -> Settings:
 def _secrets_from_store(secret_id: str) -> dict[str, str]:
     # botocore rather than boto3: the Lambda package and its cold start stay small.
     import botocore.session
+    from botocore.exceptions import ClientError
 
     client = botocore.session.get_session().create_client("secretsmanager", region_name=region())
-    return json.loads(client.get_secret_value(SecretId=secret_id)["SecretString"])
+    try:
+        document = json.loads(client.get_secret_value(SecretId=secret_id)["SecretString"])
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _UNREADABLE:  # a fault of the deployment, not of the moment: no retry mends it
+            raise Unusable([f"the secret {secret_id} cannot be read ({code})"]) from exc
+        raise
+    except ValueError as exc:
+        raise Unusable([f"the secret {secret_id} is not a JSON document"]) from exc
+    if not isinstance(document, dict):
+        raise Unusable([f"the secret {secret_id} is not a JSON object"])
+    return document
+
+
+_UNREADABLE = frozenset({"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure",
+                         "InvalidRequestException"})
 
 
 _offset = timedelta(0)  # the simulated clock's lead over the real one; local stage only

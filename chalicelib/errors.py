@@ -176,6 +176,13 @@ class StorageUnavailable(AppError):
     code, status, message = "STORAGE_UNAVAILABLE", 503, "The service is busy; try again shortly."
 
 
+class NotConfigured(AppError):
+    """A deployed stage whose secrets are missing, placeholders or too weak: it serves nothing
+    until they are fixed (``chalicelib.readiness``), so no placeholder key ever guards data."""
+
+    code, status, message = "NOT_CONFIGURED", 503, "The service is not configured yet; try again later."
+
+
 class Conflict(AppError):
     """The request cannot be applied to the current state (409)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from chalicelib import config
+from chalicelib import config, readiness
 from chalicelib.groupbuy import service as groupbuy
 from chalicelib.wakeup import service as wakeup
 
@@ -43,7 +43,11 @@ def _rollup() -> ModuleType:
 
 def run(name: str, now: datetime | None = None, *, context: Any = None, budget: float | None = None) -> dict:
     """Run one job now; its report is logged and returned. ``context`` (a Lambda's) or
-    ``budget`` (seconds) bounds the run."""
+    ``budget`` (seconds) bounds the run. A deployed stage that is not configured runs nothing
+    (``chalicelib.readiness`` logs why)."""
+    refused = readiness.refusal()
+    if refused is not None:
+        return {"job": name, "skipped": refused.code}
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         budget = context.get_remaining_time_in_millis() / 1000 - MARGIN
     stop_at = time.monotonic() + budget if budget is not None else None

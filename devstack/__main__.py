@@ -28,7 +28,7 @@ LOCAL_ENV = {
     "HUILIU_PSEUDONYM_KEY": "local-only-pseudonym-key-change-me-in-aws-01234",
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_DEFAULT_REGION": "ap-east-1",
+    "AWS_DEFAULT_REGION": "ap-southeast-1",
 }
 
 

@@ -2,6 +2,7 @@
 
     python -m infra.tables create      # on HUILIU_DYNAMODB_ENDPOINT, idempotent
     python -m infra.tables export      # rewrite infra/tables.template.json and the IAM policies
+                                       # (infra.policy: --region/--account place them)
 
 The template deploys beside ``chalice deploy`` (``aws cloudformation deploy --template-file
 infra/tables.template.json --stack-name huiliu-prod-tables --parameter-overrides Stage=prod``):
@@ -24,19 +25,6 @@ from infra import queues
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "tables.template.json"
-POLICIES = {stage: HERE.parent / ".chalice" / f"policy-{stage}.json" for stage in ("dev", "prod")}
-
-# What the app does with its tables, and nothing more (no Scan, no table management).
-DATA_ACTIONS = [
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-]
 
 
 def short_name(model: type[Model]) -> str:
@@ -100,48 +88,17 @@ def template() -> dict[str, Any]:
     }
 
 
-def policy(stage: str) -> dict[str, Any]:
-    tables = [f"arn:aws:dynamodb:*:*:table/huiliu-{stage}-{short_name(m)}" for m in MODELS]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Tables",
-                "Effect": "Allow",
-                "Action": DATA_ACTIONS,
-                "Resource": tables + [t + "/index/*" for t in tables],
-            },
-            queues.statement(stage, lambda service, resource: f"arn:aws:{service}:*:*:{resource}"),
-            {
-                "Sid": "Secrets",
-                "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": [f"arn:aws:secretsmanager:*:*:secret:huiliu/{stage}-*"],
-            },
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": ["arn:aws:logs:*:*:*"],
-            },
-            {
-                "Sid": "Tracing",
-                "Effect": "Allow",
-                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                "Resource": ["*"],
-            },
-        ],
-    }
-
-
 def rendered(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def export() -> None:
+def export(argv: list[str] | None = None) -> None:
+    """The template, then the policies (which name the tables) where they point, or where
+    ``--region``/``--account`` say."""
+    from infra import policy  # it reads this module's names
+
     TEMPLATE.write_text(rendered(template()))
-    for stage, path in POLICIES.items():
-        path.write_text(rendered(policy(stage)))
+    policy.main(argv or [])
 
 
 def _logical_id(model: type[Model]) -> str:
@@ -166,6 +123,6 @@ if __name__ == "__main__":
     if command == "create":
         print("\n".join(create_all()) or "all tables exist")
     elif command == "export":
-        export()
+        export(sys.argv[2:])
     else:
-        sys.exit("usage: python -m infra.tables create|export")
+        sys.exit("usage: python -m infra.tables create | export [--region R] [--account N]")

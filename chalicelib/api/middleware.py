@@ -1,7 +1,9 @@
 """Per-request plumbing: request id, the access log line, and one error shape for everything.
 
 Chalice answers some requests itself (405 for a method, 415 for a content type) with its own
-``{"Code", "Message"}`` body; those are rewritten here into ``{"error": {...}}``.
+``{"Code", "Message"}`` body; those are rewritten here into ``{"error": {...}}``. A deployed stage
+that is not configured (``chalicelib.readiness``) answers 503 ``NOT_CONFIGURED`` here, before any
+route runs.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections.abc import Callable
 
 from chalice.app import Request, Response
 
-from chalicelib import config, errors, logs
+from chalicelib import config, errors, logs, readiness
 from chalicelib.api.http import error_response
 from chalicelib.store import roundtrips
 
@@ -34,7 +36,9 @@ def http(request: Request, get_response: Callable[[Request], Response]) -> Respo
     started = time.perf_counter()
     try:
         with roundtrips.counting() as calls:
-            response = _uniform(get_response(request))
+            # A deployed stage with unusable secrets answers every route the same way.
+            refused = readiness.refusal()
+            response = error_response(refused) if refused else _uniform(get_response(request))
         ddb_calls = sum(calls.values())
         response.headers["X-Request-Id"] = rid
         if config.stage() == "local":

@@ -31,10 +31,12 @@ def app_routes() -> set[tuple[str, str, str]]:
 
 
 def manifest_routes() -> set[tuple[str, str, str]]:
+    """A manifest names one ``method``, or ``methods`` (the catch-all takes every one)."""
     return {
-        (m["trigger"]["http"]["method"], m["trigger"]["http"]["path"], m["auth"])
+        (method, m["trigger"]["http"]["path"], m["auth"])
         for m in MANIFESTS.values()
         if "http" in m["trigger"]
+        for method in m["trigger"]["http"].get("methods") or [m["trigger"]["http"]["method"]]
     }
 
 
