@@ -2,7 +2,7 @@
 from chalice import Chalice, Cron, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib import config, fanout, logs, schedules, tracing
+from chalicelib import config, fanout, logs, readiness, schedules, tracing
 from chalicelib.api import (
     admin_views,
     auth_views,
@@ -82,4 +82,5 @@ def metrics_rollup(event: CloudWatchEvent) -> None:
 @app.on_sqs_message(queue=fanout.queue_name(), batch_size=fanout.BATCH_SIZE, name="fanout-worker",
                     maximum_concurrency=fanout.WORKERS)
 def fanout_worker(event: SQSEvent) -> None:
+    readiness.require()  # not configured: the pages go back to the queue untouched
     fanout.handle(event.to_dict(), context=event.context)
