@@ -7,9 +7,10 @@ STAMP  := $(VENV)/.installed
 
 TOOLS  := $(VENV)/.tools-installed
 USERS  ?= 200
+STAGE  ?= prod
 DAYS   ?= 35
 
-.PHONY: dev test conformance bench package-check simulate dashboard-test vendor ci clean
+.PHONY: dev test conformance bench package package-check deploy simulate dashboard-test vendor ci clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,8 +37,18 @@ conformance: $(STAMP) node_modules/.installed
 bench: $(STAMP) node_modules/.installed
 	$(PY) -m bench
 
+# The stage's CloudFormation template and zip in build/$(STAGE), ready for any account (README, Deploying).
+package: $(STAMP)
+	$(PY) -m infra.package --stage $(STAGE) build/$(STAGE)
+
+# chalice package, cfn-lint, and the packaged handlers on moto's server (infra/package_check.py).
 package-check: $(STAMP)
 	$(PY) -m infra.package_check
+
+# To a real account (the README's steps first): chalice deploy, then the gateway responses it leaves out.
+deploy: $(STAMP)
+	$(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) -m infra.gateway --stage $(STAGE)
 
 # Against the running `make dev`: make simulate USERS=500 DAYS=45 (SIMULATE_ARGS="--workers 8 --holdout 30")
 simulate: $(TOOLS)

@@ -183,6 +183,19 @@ class NotConfigured(AppError):
     code, status, message = "NOT_CONFIGURED", 503, "The service is not configured yet; try again later."
 
 
+class GatewayTimeout(AppError):
+    """The function did not answer within API Gateway's 29 seconds (only API Gateway says this)."""
+
+    code, status, message = "GATEWAY_TIMEOUT", 504, "The service took too long to answer; try again."
+
+
+class RequestRefused(AppError):
+    """A request API Gateway refused before any function saw it, for a reason without a code of
+    its own (its DEFAULT_4XX: the status is API Gateway's, 400 or 403)."""
+
+    code, status, message = "REQUEST_REFUSED", 400, "The request was refused before it reached the service."
+
+
 class Conflict(AppError):
     """The request cannot be applied to the current state (409)."""
 

@@ -5,7 +5,8 @@
                                        # (infra.policy: --region/--account place them)
 
 The template deploys beside ``chalice deploy`` (``aws cloudformation deploy --template-file
-infra/tables.template.json --stack-name huiliu-prod-tables --parameter-overrides Stage=prod``):
+infra/tables.template.json --s3-bucket B --stack-name huiliu-prod-tables --parameter-overrides
+Stage=prod``; it is over the 51,200 bytes CloudFormation takes inline):
 on-demand billing, TTL, GSIs, point-in-time recovery, encryption at rest, and a retention
 policy so a stack deletion never drops customer data.
 """
