@@ -48,6 +48,19 @@ def start_database(kind: str, port: int) -> tuple[str, object]:
     return f"http://127.0.0.1:{port}", process
 
 
+def start_queue(kind: str, db_url: str) -> tuple[str, object | None]:
+    """The fan-out queue's SQS endpoint: moto's server serves SQS beside DynamoDB; beside
+    DynamoDB Local, a moto server of its own."""
+    if kind == "moto":
+        return db_url, None
+    from moto.server import ThreadedMotoServer
+
+    port = dynamodb_local.free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return f"http://127.0.0.1:{port}", server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Start the local huiliu stack.")
     parser.add_argument("--db", choices=("moto", "dynamodb-local"), default="moto")
@@ -58,16 +71,19 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
 
     db_url, db = start_database(args.db, args.db_port)
+    sqs_url, sqs = start_queue(args.db, db_url)
     sandbox = Sandbox(appid=LOCAL_ENV["HUILIU_WECHAT_APPID"], secret=LOCAL_ENV["HUILIU_WECHAT_SECRET"])
     sandbox_server, wechat_url = serve(sandbox, port=args.wechat_port)
-    env = local_env(db_url, wechat_url)
+    env = {**local_env(db_url, wechat_url), "HUILIU_SQS_ENDPOINT": sqs_url}  # the app finds the queue by name
     os.environ.update(env)
 
     # Only now: the models read their endpoint when first imported.
+    from infra import queues
     from infra.seed import seed
     from infra.tables import create_all
 
     created = create_all()
+    queues.create()
     seeded = seed()
 
     chalice = subprocess.Popen(
@@ -107,6 +123,8 @@ Ctrl-C stops everything.""",
         except subprocess.TimeoutExpired:
             chalice.kill()
         sandbox_server.shutdown()
+        if sqs is not None:
+            sqs.stop()  # type: ignore[attr-defined]
         if isinstance(db, subprocess.Popen):
             dynamodb_local.stop(db)
         else:
