@@ -219,3 +219,26 @@ def test_a_failing_page_fails_alone_and_its_batch_neighbours_are_done(dynamodb, 
 
     left = queued()
     assert sent_to(sandbox, user) == 1 and [decode(m["Body"]).scope for m in left] == ["no-such-journey"]
+
+
+def test_the_local_stacks_worker_loop_runs_the_lambda_handler_on_the_queue(dynamodb, sandbox, queue, now,
+                                                                           monkeypatch):
+    import app
+    from chalicelib import config
+    from devstack import worker
+
+    monkeypatch.setattr(config, "utcnow", lambda: now)  # the clock the stack's simulator would have set
+    users = due_and_reachable(sandbox, 3, now)
+    wakeup.run_inactive(now=now)
+
+    loop = worker.WorkerLoop(worker.handler_of(app.app), idle=0.05).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(sent_to(sandbox, u) for u in users):
+            time.sleep(0.1)
+    finally:
+        loop.stop()
+
+    assert worker.handler_of(app.app) is app.fanout_worker
+    assert [sent_to(sandbox, u) for u in users] == [1, 1, 1] and sqs.counts() == {"waiting": 0, "in_flight": 0,
+                                                                                 "delayed": 0}
