@@ -182,6 +182,10 @@ class Stage:
         self.hosts.clear()
 
 
+def china_hour() -> int:
+    return datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).hour
+
+
 def deploy_tables(stage: Stage) -> str:
     """The tables' template as a CloudFormation stack; its final status."""
     cfn = stage.client("cloudformation")
@@ -215,7 +219,7 @@ def works(stage: Stage, sandbox: Any, operator_key: str) -> str:
     """A configured stage: login, phone, check-in, an unknown path, a wake-up run; what it showed."""
     env = {"HUILIU_WECHAT_APPID": APPID}
     api = stage.start("app.app", **env)
-    hour = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).hour
+    hour = china_hour()
     # Quiet hours are [quietFrom, 24) and [0, quietUntil): make this hour the only one outside
     # them, if the rule book's hours allow (not at 23:00 in China).
     rules = {"quietFrom": min(hour + 1, 23), "quietUntil": hour, "holdoutPercent": 0}
@@ -252,6 +256,8 @@ def works(stage: Stage, sandbox: Any, operator_key: str) -> str:
     if hour == 23:  # every hour of the evening is quiet by the book's rules: the run must wait
         expect(not sent, "a reminder was sent in quiet hours")
         shown = "wake-up run deferred (23:00 in China is always quiet)"
+    elif china_hour() != hour and not sent:  # the hour turned quiet during the run
+        shown = "wake-up run deferred (the hour turned during the run)"
     else:
         expect(len(sent) == 1 and sent[0]["template_id"] == "tpl_checkin_reminder",
                f"reminder: {sent} after {handled} messages\n{job.tail()}\n{worker.tail()}")
