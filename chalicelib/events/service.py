@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 import msgspec
+from pynamodb.attributes import Attribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -15,7 +16,7 @@ from pynamodb.expressions.update import Action
 from chalicelib import rulebook
 from chalicelib.config import china_day, hour_bucket
 from chalicelib.events import consent, rules
-from chalicelib.events.models import DAY_SHARDS, Activity, Event, EventCount
+from chalicelib.events.models import DAY_SHARDS, Activity, Event, EventCount, day_shard
 
 RULES_NAME = "segments"
 KEPT = timedelta(days=90)
@@ -30,6 +31,15 @@ class Incoming(msgspec.Struct, frozen=True):
 
 # Where accepted events went: the user's, the device's (a visitor who agreed), or only counted.
 USER, DEVICE, AGGREGATE = "user", "device", "aggregate"
+
+
+class Accepted(msgspec.Struct, frozen=True):
+    """An event past the rules, its props as sent (not yet JSON for storage)."""
+
+    event_id: str
+    name: str
+    at: datetime
+    props: dict
 
 
 class Ingested(msgspec.Struct, frozen=True):
@@ -62,15 +72,14 @@ def ingest(events: list[Incoming], *, user_id: str | None, device_id: str | None
     are; anyone else's are only counted. At most three round trips for 50 events: one update
     and two batch writes; before consent, the failed update and one counter."""
     who = f"u:{user_id}" if user_id else f"d:{device_id}" if device_id else "-"
-    kept: list[Event] = []
+    kept: list[Accepted] = []
     refused: list[tuple[str, str]] = []
     for e in events:
         why = rules.refusal(e.name, e.time)
         if why:
             refused.append((e.event_id, why))
             continue
-        kept.append(Event.of(who, e.event_id, name=e.name, at=rules.clamp(e.time, now), received_at=now,
-                             props=json.dumps(e.props, ensure_ascii=False), expires_at=now + KEPT))
+        kept.append(Accepted(e.event_id, e.name, rules.clamp(e.time, now), e.props))
     if user_id:
         # The consent check is the activity update's condition: no read, and nothing per user
         # is written when it fails.
@@ -81,18 +90,58 @@ def ingest(events: list[Incoming], *, user_id: str | None, device_id: str | None
     if where == AGGREGATE:
         _count(kept, now)
     else:
-        _save(kept)
+        _save(who, kept, now)
     return Ingested(accepted=len(kept), rejected=refused, kept=where)
 
 
-def _save(kept: list[Event]) -> None:
+def _save(who: str, kept: list[Accepted], now: datetime) -> None:
     # One item per client event id: a resent batch overwrites itself and counts nothing twice.
+    # The items are built as DynamoDB wants them, not as 50 models serialised one attribute at
+    # a time (~9 ms a batch); ``stored_item`` keeps them exactly what ``Event.of`` would store.
+    received, expires = _serialised(Event.received_at, now), _serialised(Event.expires_at, now + KEPT)
+    times: dict[datetime, tuple[dict, dict]] = {}  # most events of a batch share a time (unsent: now)
     with Event.batch_write() as batch:
-        for item in {e.event_id: e for e in kept}.values():
-            batch.save(item)
+        for e in {e.event_id: e for e in kept}.values():
+            batch.save(_Item(stored_item(who, e, received, expires, times)))  # type: ignore[arg-type]
 
 
-def _count(kept: list[Event], now: datetime) -> None:
+def stored_item(who: str, e: Accepted, received: dict, expires: dict,
+                times: dict[datetime, tuple[dict, dict]] | None = None) -> dict:
+    """``Event.of(who, ...).serialize()`` for an accepted event, ``received``/``expires`` serialised."""
+    at_and_shard = times.get(e.at) if times is not None else None
+    if at_and_shard is None:
+        at_and_shard = _serialised(Event.at, e.at), {"S": day_shard(who, china_day(e.at))}
+        if times is not None:
+            times[e.at] = at_and_shard
+    return {
+        Event.actor.attr_name: {"S": who},
+        Event.event_id.attr_name: {"S": e.event_id},
+        Event.name.attr_name: {"S": e.name},
+        Event.at.attr_name: at_and_shard[0],
+        Event.received_at.attr_name: received,
+        Event.props.attr_name: {"S": json.dumps(e.props, ensure_ascii=False)},
+        Event.expires_at.attr_name: expires,
+        Event.day_shard.attr_name: at_and_shard[1],
+    }
+
+
+def _serialised(attribute: Attribute, value: object) -> dict:
+    return {attribute.attr_type: attribute.serialize(value)}
+
+
+class _Item:
+    """What ``Model.batch_write`` asks of an item to put: its serialised form."""
+
+    __slots__ = ("_item",)
+
+    def __init__(self, item: dict) -> None:
+        self._item = item
+
+    def serialize(self) -> dict:
+        return self._item
+
+
+def _count(kept: list[Accepted], now: datetime) -> None:
     """Nobody's events: add to their China day's counters (one update per day in the batch).
     Without an id to deduplicate by, a resent batch counts again: these are estimates."""
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
@@ -124,7 +173,7 @@ def _touch(user_id: str, actions: list[Action], condition: Condition) -> bool:
     return True
 
 
-def _activity_actions(kept: list[Event], now: datetime, book: rules.SegmentRules) -> list[Action]:
+def _activity_actions(kept: list[Accepted], now: datetime, book: rules.SegmentRules) -> list[Action]:
     if not kept:
         return []
     today = china_day(now).isoformat()
@@ -135,10 +184,10 @@ def _activity_actions(kept: list[Event], now: datetime, book: rules.SegmentRules
         Activity.active_day_set.add({today}),
         Activity.score_forward.add(score),
     ]
-    viewed = [json.loads(e.props).get("category") for e in kept if e.name == "product_view"]
+    viewed = [e.props.get("category") for e in kept if e.name == "product_view"]
     if viewed and isinstance(viewed[-1], str):
         actions.append(Activity.last_category.set(viewed[-1][:32]))
-    snapshots = [json.loads(e.props).get("cart") for e in sorted(kept, key=lambda e: e.at)
+    snapshots = [e.props.get("cart") for e in sorted(kept, key=lambda e: e.at)
                  if e.name in ("add_to_cart", "remove_from_cart", "checkout_start")]
     snapshots = [s for s in snapshots if isinstance(s, list)]
     if snapshots:
@@ -201,7 +250,8 @@ def merge_device(user_id: str, device_id: str, *, now: datetime) -> int:
     if visitor is not None:
         # The record stays under the device: a later login (after an erasure, say) carries it again.
         also, condition = consent.carried(consent.visitor_version(visitor), visitor.at)
-    actions = [*_activity_actions(moved, now, segment_rules()), *also]
+    accepted = [Accepted(e.event_id, e.name, e.at, json.loads(e.props)) for e in moved]
+    actions = [*_activity_actions(accepted, now, segment_rules()), *also]
     if not actions or not _touch(user_id, actions, condition):
         return 0  # left to expire under the device: nobody agreed to keep them per user
     with Event.batch_write() as batch:
