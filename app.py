@@ -9,6 +9,7 @@ from chalicelib.api import (
     bargain_views,
     catalogue_views,
     checkin_views,
+    contract_views,
     coupon_views,
     event_views,
     fallback_views,
@@ -41,6 +42,7 @@ app.register_blueprint(catalogue_views.bp)
 app.register_blueprint(operator_views.bp)
 app.register_blueprint(metric_views.bp)
 app.register_blueprint(admin_views.bp)
+app.register_blueprint(contract_views.bp)
 if config.simulated_clock_allowed():  # the simulator's clock: never in a deployed stage
     from chalicelib.api import clock_views
 

@@ -25,12 +25,12 @@ POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'sel
           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-@route(bp, "GET", "/admin", auth=ANONYMOUS)
+@route(bp, "GET", "/admin", auth=ANONYMOUS, answer="text/html")
 def page(call: Call) -> Response:
     return _file("dashboard.html", "text/html; charset=utf-8", cache_seconds=0)
 
 
-@route(bp, "GET", "/admin/assets/{name}", auth=ANONYMOUS)
+@route(bp, "GET", "/admin/assets/{name}", auth=ANONYMOUS, answer="text/*")
 def asset(call: Call) -> Response:
     name = call.path["name"]
     if name not in TYPES:

@@ -8,6 +8,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib import config, errors, privacy
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
 from chalicelib.api.limiting import caller_network
@@ -48,7 +49,7 @@ class PhoneBody(msgspec.Struct, rename="camel"):
     iv: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
-@route(bp, "POST", "/auth/login", auth=ANONYMOUS, body=LoginBody)
+@route(bp, "POST", "/auth/login", auth=ANONYMOUS, body=LoginBody, answer=answers.Session)
 def login(call: Call) -> dict:
     body: LoginBody = call.body
     # Before WeChat is asked: a flood of made-up codes would spend the app's quota there.
@@ -64,7 +65,7 @@ def login(call: Call) -> dict:
                                   device_id=_device(body.anonymous_id)))
 
 
-@route(bp, "POST", "/auth/phone", auth=SESSION, body=PhoneBody)
+@route(bp, "POST", "/auth/phone", auth=SESSION, body=PhoneBody, answer=answers.Session)
 def authorise_phone(call: Call) -> dict:
     body: PhoneBody = call.body
     if body.code is not None:
@@ -78,7 +79,7 @@ def authorise_phone(call: Call) -> dict:
     return _session(session)
 
 
-@route(bp, "GET", "/me", auth=SESSION)
+@route(bp, "GET", "/me", auth=SESSION, answer=answers.Me)
 def me(call: Call) -> dict:
     p = call.account
     m = members.summary(call.user_id, now=call.now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.api.groupbuy_views import Profile
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION
 from chalicelib.bargain import service as bargain
@@ -15,7 +16,7 @@ from chalicelib.referral import service as referral
 bp = Blueprint(__name__)
 
 
-@route(bp, "GET", "/bargain/campaigns", auth=ANONYMOUS)
+@route(bp, "GET", "/bargain/campaigns", auth=ANONYMOUS, answer=answers.Campaigns)
 def campaigns(call: Call) -> dict:
     return {"campaigns": [{
         "campaignId": c.campaign_id, "name": c.name, "productId": c.product_id,
@@ -23,20 +24,20 @@ def campaigns(call: Call) -> dict:
     } for c in bargain.campaigns(now=call.now)]}
 
 
-@route(bp, "POST", "/bargain/{ref}", auth=PURCHASE, status=201)
+@route(bp, "POST", "/bargain/{ref}", auth=PURCHASE, status=201, answer=answers.BargainCard)
 def start(call: Call) -> dict:
     """``ref`` is the campaign to start a bargain of."""
     b = bargain.start(call.user_id, call.path["ref"], idempotency_key=call.idempotency_key, now=call.now)
     return _card(bargain.card(b.bargain_id, now=call.now), call)
 
 
-@route(bp, "GET", "/bargain/{ref}", auth=ANONYMOUS)
+@route(bp, "GET", "/bargain/{ref}", auth=ANONYMOUS, answer=answers.BargainCard)
 def share_card(call: Call) -> dict:
     """``ref`` is the bargain: what its share card shows."""
     return _card(bargain.card(call.path["ref"], now=call.now), call)
 
 
-@route(bp, "POST", "/bargain/{ref}/help", auth=SESSION, body=Profile)
+@route(bp, "POST", "/bargain/{ref}/help", auth=SESSION, body=Profile, answer=answers.Help)
 def help_friend(call: Call) -> dict:
     limits.take(LIMITS.bargain_helps_per_user, call.user_id, now=call.now)
     h = bargain.give_help(call.user_id, call.path["ref"], nickname=call.body.nickname,
@@ -44,13 +45,13 @@ def help_friend(call: Call) -> dict:
     return {"bargainId": call.path["ref"], "cut": h.amount, "cuts": h.cuts, "price": h.price, "complete": h.complete}
 
 
-@route(bp, "POST", "/bargain/{ref}/buy", auth=PURCHASE)
+@route(bp, "POST", "/bargain/{ref}/buy", auth=PURCHASE, answer=answers.BargainBought)
 def buy(call: Call) -> dict:
     b = bargain.buy(call.user_id, call.path["ref"], now=call.now)
     return {"bargainId": b.bargain_id, "state": b.state, "price": int(b.lock_price), "productId": b.product_id}
 
 
-@route(bp, "GET", "/referral/me", auth=SESSION)
+@route(bp, "GET", "/referral/me", auth=SESSION, answer=answers.Referrals)
 def my_referrals(call: Call) -> dict:
     m = referral.mine(call.user_id)
     return {

@@ -1,10 +1,13 @@
 """Coupons as the user meets them: the claim centre, my coupons, the best coupon for my cart."""
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 from chalice import Blueprint
 
 from chalicelib import errors
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Id, Qty, TemplateRef, coupon_json, template_json
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION
@@ -12,6 +15,10 @@ from chalicelib.coupons import rules, service
 
 bp = Blueprint(__name__)
 STATES = (rules.UNUSED, rules.LOCKED, rules.USED, rules.EXPIRED)
+
+
+class WalletQuery(msgspec.Struct):
+    state: Literal["unused", "locked", "used", "expired"] | None = None
 
 
 class CartLine(msgspec.Struct, rename="camel"):
@@ -24,18 +31,18 @@ class Cart(msgspec.Struct):
     lines: list[CartLine]  # ``lines``, as the order system's lock names them: one word for one thing
 
 
-@route(bp, "GET", "/coupons/claimable", auth=ANONYMOUS)
+@route(bp, "GET", "/coupons/claimable", auth=ANONYMOUS, answer=answers.Templates)
 def claimable(call: Call) -> dict:
     return {"templates": [template_json(t) for t in service.claimable(now=call.now)]}
 
 
-@route(bp, "POST", "/coupons/claim", auth=PURCHASE, body=TemplateRef)
+@route(bp, "POST", "/coupons/claim", auth=PURCHASE, body=TemplateRef, answer=answers.Coupon)
 def claim(call: Call) -> dict:
     coupon = service.claim(call.user_id, call.body.template_id, idempotency_key=call.idempotency_key, now=call.now)
     return coupon_json(coupon, rules.state_at(coupon.state, coupon.valid_from, coupon.valid_until, call.now))
 
 
-@route(bp, "GET", "/coupons", auth=SESSION)
+@route(bp, "GET", "/coupons", auth=SESSION, query=WalletQuery, answer=answers.Coupons)
 def my_coupons(call: Call) -> dict:
     state = call.query.get("state")
     if state is not None and state not in STATES:
@@ -43,7 +50,7 @@ def my_coupons(call: Call) -> dict:
     return {"coupons": [coupon_json(h.coupon, h.state) for h in service.wallet(call.user_id, now=call.now, state=state)]}
 
 
-@route(bp, "POST", "/coupons/best", auth=SESSION, body=Cart)
+@route(bp, "POST", "/coupons/best", auth=SESSION, body=Cart, answer=answers.Quote)
 def best(call: Call) -> dict:
     lines = call.body.lines
     if not 1 <= len(lines) <= 100:

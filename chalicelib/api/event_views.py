@@ -9,6 +9,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib import config, errors
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
 from chalicelib.auth import anonymous
@@ -42,7 +43,7 @@ class Subscriptions(msgspec.Struct):
     results: Annotated[dict[str, Literal["accept", "reject", "ban", "filter"]], msgspec.Meta(min_length=1, max_length=3)]
 
 
-@route(bp, "POST", "/events", auth=ANONYMOUS, body=Batch, max_body=rules.MAX_BYTES)
+@route(bp, "POST", "/events", auth=ANONYMOUS, body=Batch, max_body=rules.MAX_BYTES, answer=answers.Ingested)
 def ingest(call: Call) -> dict:
     batch: Batch = call.body
     user_id, device = _caller(call, batch)
@@ -61,7 +62,7 @@ def ingest(call: Call) -> dict:
     }
 
 
-@route(bp, "POST", "/subscriptions", auth=SESSION, body=Subscriptions)
+@route(bp, "POST", "/subscriptions", auth=SESSION, body=Subscriptions, answer=answers.Credits)
 def subscribe(call: Call) -> dict:
     for template in call.body.results:
         if not 0 < len(template) <= 64:
@@ -72,7 +73,7 @@ def subscribe(call: Call) -> dict:
     return {"credits": credits}
 
 
-@route(bp, "GET", "/subscriptions", auth=SESSION)
+@route(bp, "GET", "/subscriptions", auth=SESSION, answer=answers.Credits)
 def my_subscriptions(call: Call) -> dict:
     return {"credits": wakeup.credits_of(call.user_id)}
 

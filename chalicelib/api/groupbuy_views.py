@@ -6,6 +6,7 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE
 from chalicelib.config import iso
@@ -21,7 +22,7 @@ class Profile(msgspec.Struct, rename="camel"):
     avatar_url: Annotated[str, msgspec.Meta(max_length=512, pattern=r"^https://")] | None = None
 
 
-@route(bp, "GET", "/groupbuy/activities", auth=ANONYMOUS)
+@route(bp, "GET", "/groupbuy/activities", auth=ANONYMOUS, answer=answers.Activities)
 def list_activities(call: Call) -> dict:
     return {"activities": [{
         "activityId": a.activity_id, "name": a.name, "productId": a.product_id,
@@ -30,21 +31,21 @@ def list_activities(call: Call) -> dict:
     } for a in groupbuy.activities(now=call.now)]}
 
 
-@route(bp, "POST", "/groupbuy/{activity_id}/groups", auth=PURCHASE, body=Profile, status=201)
+@route(bp, "POST", "/groupbuy/{activity_id}/groups", auth=PURCHASE, body=Profile, status=201, answer=answers.Seat)
 def open_group(call: Call) -> dict:
     seat = groupbuy.open_group(call.user_id, call.path["activity_id"], nickname=call.body.nickname,
                                avatar_url=call.body.avatar_url, idempotency_key=call.idempotency_key, now=call.now)
     return _seat(seat)
 
 
-@route(bp, "POST", "/groupbuy/groups/{group_id}/join", auth=PURCHASE, body=Profile)
+@route(bp, "POST", "/groupbuy/groups/{group_id}/join", auth=PURCHASE, body=Profile, answer=answers.Seat)
 def join(call: Call) -> dict:
     seat = groupbuy.join(call.user_id, call.path["group_id"], nickname=call.body.nickname,
                          avatar_url=call.body.avatar_url, now=call.now)
     return _seat(seat)
 
 
-@route(bp, "GET", "/groupbuy/groups/{group_id}", auth=ANONYMOUS)
+@route(bp, "GET", "/groupbuy/groups/{group_id}", auth=ANONYMOUS, answer=answers.GroupCard)
 def share_card(call: Call) -> dict:
     c = groupbuy.card(call.path["group_id"])
     g = c.group

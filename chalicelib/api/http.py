@@ -95,10 +95,14 @@ def route(
     max_body: int = MAX_BODY,
     status: int = 200,
     erasing_ok: bool = False,
+    answer: type | str | None = None,
+    query: type | None = None,
 ) -> Callable[[View], Callable[..., Response]]:
     """Register ``fn(call) -> dict | None | Response`` as ``method path`` needing level ``auth``.
 
     ``erasing_ok``: the account may be in the middle of its erasure (only the erasure's own retry).
+    ``answer`` (a msgspec Struct, or a media type for a page) and ``query`` (a Struct whose fields
+    are the query parameters) are read only by the OpenAPI document (``chalicelib.api.openapi``).
     """
     if auth not in USER_LEVELS + MERCHANT_LEVELS:
         raise ValueError(f"unknown authorisation level {auth!r}")
@@ -140,6 +144,7 @@ def route(
 
         view.auth = auth  # type: ignore[attr-defined]  # read by the manifest and bad-input tests
         view.body = body  # type: ignore[attr-defined]
+        view.status, view.answer, view.query = status, answer, query  # type: ignore[attr-defined]
         bp.route(path, methods=[method], content_types=["application/json"])(view)
         return view
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import TemplateRef, coupon_json
 from chalicelib.auth.levels import PURCHASE, SESSION
@@ -14,7 +15,7 @@ from chalicelib.members import service as members
 bp = Blueprint(__name__)
 
 
-@route(bp, "GET", "/points", auth=SESSION)
+@route(bp, "GET", "/points", auth=SESSION, answer=answers.Points)
 def points(call: Call) -> dict:
     p = members.points_of(call.user_id, now=call.now)
     return {
@@ -29,7 +30,7 @@ def points(call: Call) -> dict:
     }
 
 
-@route(bp, "POST", "/points/exchange", auth=PURCHASE, body=TemplateRef)
+@route(bp, "POST", "/points/exchange", auth=PURCHASE, body=TemplateRef, answer=answers.Coupon)
 def exchange(call: Call) -> dict:
     coupon = coupons.exchange(call.user_id, call.body.template_id, idempotency_key=call.idempotency_key, now=call.now)
     return coupon_json(coupon, rules.state_at(coupon.state, coupon.valid_from, coupon.valid_until, call.now))

@@ -14,12 +14,19 @@ from chalicelib.metrics import service as metrics
 bp = Blueprint(__name__)
 
 
+class RangeQuery(msgspec.Struct, rename={"first": "from", "last": "to"}):
+    """China days; by default the 30 days to yesterday."""
+
+    first: date | None = None
+    last: date | None = None
+
+
 class Range(Dated, forbid_unknown_fields=True, rename={"first": "from", "last": "to"}):
     first: date
     last: date
 
 
-@route(bp, "GET", "/operator/metrics/{metric}", auth=OPERATOR)
+@route(bp, "GET", "/operator/metrics/{metric}", auth=OPERATOR, query=RangeQuery)
 def read(call: Call) -> dict:
     first, last = metrics.parse_range(call.query.get("from"), call.query.get("to"), now=call.now)
     return metrics.report(call.path["metric"], first, last)

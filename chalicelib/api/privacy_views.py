@@ -8,6 +8,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib import config, errors
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
 from chalicelib.auth import anonymous
@@ -28,7 +29,7 @@ class PrivacyBody(msgspec.Struct, rename="camel"):
     version: Version
 
 
-@route(bp, "POST", "/auth/anonymous", auth=ANONYMOUS, body=PrivacyBody, status=201)
+@route(bp, "POST", "/auth/anonymous", auth=ANONYMOUS, body=PrivacyBody, status=201, answer=answers.AnonymousId)
 def new_anonymous_id(call: Call) -> dict:
     body: PrivacyBody = call.body
     if not body.agreed:
@@ -40,7 +41,7 @@ def new_anonymous_id(call: Call) -> dict:
     return {"anonymousId": anonymous_id}
 
 
-@route(bp, "POST", "/me/privacy", auth=SESSION, body=PrivacyBody)
+@route(bp, "POST", "/me/privacy", auth=SESSION, body=PrivacyBody, answer=answers.PrivacyDecision)
 def my_privacy(call: Call) -> dict:
     body: PrivacyBody = call.body
     decision = consent.record(call.user_id, agreed=body.agreed, version=body.version, now=call.now)

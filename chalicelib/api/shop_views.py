@@ -1,9 +1,13 @@
 """Anonymous browsing: nothing here asks who the visitor is."""
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from chalice import Blueprint
 
 from chalicelib import errors
+from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS
 from chalicelib.shop import rules, service
@@ -11,7 +15,11 @@ from chalicelib.shop import rules, service
 bp = Blueprint(__name__)
 
 
-@route(bp, "GET", "/shop", auth=ANONYMOUS)
+class ShopQuery(msgspec.Struct):
+    category: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+
+
+@route(bp, "GET", "/shop", auth=ANONYMOUS, query=ShopQuery, answer=answers.Shop)
 def shop(call: Call) -> dict:
     category = call.query.get("category")
     if category is not None and not rules.is_id(category):
@@ -28,7 +36,7 @@ def shop(call: Call) -> dict:
     }
 
 
-@route(bp, "GET", "/products/{product_id}", auth=ANONYMOUS)
+@route(bp, "GET", "/products/{product_id}", auth=ANONYMOUS, answer=answers.Product)
 def product(call: Call) -> dict:
     if not rules.is_id(call.path["product_id"]):
         raise errors.NotFound("No such product.")  # no product of ours has that id: spare the read

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
@@ -179,3 +180,15 @@ def test_example_is_what_the_app_answers(api, name, path, real_time_after):
         assert expected["text"] in response.text
     else:
         matches(replay.resolve(expected["body"]), response.json)
+        answer = answer_type(example["request"]["method"], path.parts[-3])
+        if answer is not None and response.status_code < 300:
+            # The answer type the OpenAPI document shows is what the function really answers.
+            msgspec.convert(response.json, answer, strict=False)
+
+
+def answer_type(method: str, function: str) -> type | None:
+    """The msgspec Struct a function declares as its answer (``route(..., answer=...)``), if any."""
+    trigger = MANIFESTS[function]["trigger"].get("http") or {}
+    entry = application.app.routes.get(trigger.get("path"), {}).get(method)
+    answer = getattr(entry.view_function, "answer", None) if entry else None
+    return answer if isinstance(answer, type) and issubclass(answer, msgspec.Struct) else None
