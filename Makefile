@@ -10,7 +10,7 @@ USERS  ?= 200
 STAGE  ?= prod
 DAYS   ?= 35
 
-.PHONY: dev test conformance bench package package-check deploy simulate dashboard-test vendor ci clean
+.PHONY: dev test conformance contract openapi bench package package-check deploy simulate dashboard-test vendor ci clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,16 @@ dev: $(STAMP) $(if $(filter dynamodb-local,$(DB)),node_modules/.installed)
 	$(PY) -m devstack --db $(DB)
 
 test: $(STAMP)
-	$(PY) -m pytest --ignore=tests/browser
+	$(PY) -m pytest --ignore=tests/browser --ignore=tests/contract
+
+# schemathesis against the local stack, from the OpenAPI document it serves (about 3 minutes).
+contract: $(STAMP)
+	$(PY) -m pytest tests/contract
+
+# The OpenAPI document, regenerated from the routes (a test fails when the committed one is stale).
+openapi: $(STAMP)
+	HUILIU_STAGE=local $(PY) -m chalicelib.api.openapi > chalicelib/api/openapi.json.tmp
+	mv chalicelib/api/openapi.json.tmp chalicelib/api/openapi.json
 
 conformance: $(STAMP) node_modules/.installed
 	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest tests/integration tests/e2e
