@@ -7,6 +7,7 @@ PynamoDB reads ``Meta`` then; no connection is opened until the first call.
 from __future__ import annotations
 
 from chalicelib import config
+from chalicelib.store import roundtrips  # noqa: F401  installs the lean dispatch every model uses
 
 
 def meta(short: str) -> type:
