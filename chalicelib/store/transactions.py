@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -137,13 +137,30 @@ def backoff(attempt: int) -> None:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Throttling, a timeout, DynamoDB's own hiccup: a retry may succeed (and, every handler
-    being idempotent, a retry of a write that did land changes nothing)."""
-    if isinstance(exc, BotoCoreError):
-        return True
-    if isinstance(exc, PynamoDBException):
-        # First: a read timeout's cause carries ``response = None``, which cause_response_code trips on.
-        if isinstance(exc.cause, BotoCoreError):
+    """Throttling, a timeout, a connection refused, the storage engine's own failure (any 5xx):
+    a retry may succeed (and, every handler being idempotent, a retry of a write that did land
+    changes nothing). Followed through ``raise ... from``, so a wrapped one counts too."""
+    current: BaseException | None = exc
+    for _ in range(8):  # a chain of wrappers is short; a cycle must not hang a request
+        if current is None:
+            return False
+        if isinstance(current, BotoCoreError):
             return True
-        return exc.cause_response_code in TRANSIENT_CODES
+        if isinstance(current, PynamoDBException):
+            # A read timeout's cause carries ``response = None``, which cause_response_code trips on.
+            if isinstance(current.cause, BotoCoreError):
+                return True
+            if isinstance(current.cause, ClientError) and _engine_failed(current.cause):
+                return True
+        if isinstance(current, ClientError) and _engine_failed(current):
+            return True
+        current = current.__cause__
     return False
+
+
+def _engine_failed(error: ClientError) -> bool:
+    """A named transient code, or any 5xx: an emulator's crash comes back as an HTML page that
+    botocore can only name by its status ("500"), DynamoDB Local's as InternalFailure."""
+    response = error.response or {}
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0
+    return (response.get("Error") or {}).get("Code") in TRANSIENT_CODES or status >= 500

@@ -1,8 +1,8 @@
 """Which storage failures are worth a retry (503 with Retry-After) rather than a 500."""
 from __future__ import annotations
 
-from botocore.exceptions import ClientError, ReadTimeoutError
-from pynamodb.exceptions import GetError, PutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from pynamodb.exceptions import GetError, PutError, QueryError, TransactWriteError
 
 from chalicelib.store.transactions import is_transient
 
@@ -21,3 +21,28 @@ def test_throttling_is_transient_and_a_failed_condition_is_not():
     assert is_transient(PutError("put", client_error("ProvisionedThroughputExceededException")))
     assert not is_transient(PutError("put", client_error("ConditionalCheckFailedException")))
     assert not is_transient(ValueError("a bug"))
+
+
+def test_the_storage_engine_failing_is_transient_whatever_it_calls_it():
+    def failed(status: int, code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "boom"},
+                            "ResponseMetadata": {"HTTPStatusCode": status}}, "GetItem")
+
+    # moto's server answers an exception in its own code with an HTML page: botocore names it "500".
+    assert is_transient(GetError("get", failed(500, "500")))
+    assert is_transient(QueryError("query", failed(500, "InternalFailure")))  # DynamoDB Local
+    assert is_transient(TransactWriteError("tx", failed(503, "ServiceUnavailable")))
+    assert is_transient(failed(500, "500"))  # as botocore raises it, unwrapped by PynamoDB
+    assert not is_transient(PutError("put", failed(400, "ValidationException")))
+
+
+def test_a_connection_refused_and_a_wrapped_storage_error_are_transient():
+    refused = EndpointConnectionError(endpoint_url="http://127.0.0.1:8000/")
+    assert is_transient(GetError("get", refused))
+    try:
+        try:
+            raise GetError("get", refused)
+        except GetError as exc:
+            raise RuntimeError("while loading the user") from exc
+    except RuntimeError as wrapped:
+        assert is_transient(wrapped)
