@@ -155,3 +155,14 @@ def test_a_tampered_payload_or_signature_is_refused():
                    f"{header}.{payload}.", f"{header}.{payload}.{signature}.", f"{header}.{payload}.{signature}=="):
         with pytest.raises(errors.TokenInvalid):
             tokens.verify(forged, key=KEY, now=NOW)
+
+
+def test_pyjwt_reads_the_tokens_we_issue():
+    import jwt
+
+    token = tokens.issue("u1", PURCHASE, key=KEY, ttl_seconds=60, now=NOW)
+
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt.decode(token, KEY, algorithms=["HS256"], issuer=tokens.ISSUER, options={"verify_exp": False})
+    assert claims == {"iss": tokens.ISSUER, "sub": "u1", "lvl": PURCHASE, "iat": int(NOW.timestamp()),
+                      "exp": int(NOW.timestamp()) + 60}
