@@ -30,6 +30,7 @@ import json
 import os
 import random
 import secrets
+import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -37,6 +38,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
+
+from devstack.ports import adopt
 
 DEFAULT_APPID = "wxd0000000000000de"
 DEFAULT_SECRET = "sandbox-app-secret"
@@ -305,12 +308,25 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def serve(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, str]:
-    """Start serving in a daemon thread; returns the server and its base URL (ending in /)."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Every login the app serves calls the sandbox: under a load test it sees the same
+    # concurrency, which socketserver's default backlog of 5 would answer with resets.
+    request_queue_size = 1024
+
+
+def serve(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0,
+          sock: socket.socket | None = None) -> tuple[ThreadingHTTPServer, str]:
+    """Start serving in a daemon thread (on ``sock`` if given, already listening); returns the
+    server and its base URL (ending in /)."""
     handler = type("Handler", (_Handler,), {"sandbox": sandbox})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="wechat-sandbox", daemon=True).start()
+    server = _Server((host, port), handler, bind_and_activate=sock is None)
+    if sock is not None:
+        adopt(server, sock)
+        host = server.server_address[0]
+    # A short poll: stopping the stack waits for the serving loop to notice.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="wechat-sandbox",
+                     daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}/"
 
 
