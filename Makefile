@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     ?= moto
+# make dev's ports on 127.0.0.1: make dev API_PORT=8081 DB_PORT=8001 WECHAT_PORT=8091
+API_PORT    ?= 8080
+DB_PORT     ?= 8000
+WECHAT_PORT ?= 8090
 STAMP  := $(VENV)/.installed
 
 TOOLS  := $(VENV)/.tools-installed
@@ -26,7 +30,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 dev: $(STAMP) $(if $(filter dynamodb-local,$(DB)),node_modules/.installed)
-	$(PY) -m devstack --db $(DB)
+	$(PY) -m devstack --db $(DB) --api-port $(API_PORT) --db-port $(DB_PORT) --wechat-port $(WECHAT_PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest --ignore=tests/browser --ignore=tests/contract
@@ -59,9 +63,11 @@ deploy: $(STAMP)
 	$(VENV)/bin/chalice deploy --stage $(STAGE)
 	$(PY) -m infra.gateway --stage $(STAGE)
 
-# Against the running `make dev`: make simulate USERS=500 DAYS=45 (SIMULATE_ARGS="--workers 8 --holdout 30")
+# Against the running `make dev` (same API_PORT and WECHAT_PORT): make simulate USERS=500 DAYS=45
+# (SIMULATE_ARGS="--workers 8 --holdout 30")
 simulate: $(TOOLS)
-	$(PY) -m devstack.simulation --users $(USERS) --days $(DAYS) $(SIMULATE_ARGS)
+	$(PY) -m devstack.simulation --users $(USERS) --days $(DAYS) \
+		--api http://127.0.0.1:$(API_PORT) --wechat http://127.0.0.1:$(WECHAT_PORT) $(SIMULATE_ARGS)
 
 # The dashboard in Debian's Chromium, headless, against a stack and a small simulation of its own.
 dashboard-test: $(TOOLS)
