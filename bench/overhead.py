@@ -120,12 +120,19 @@ class Floor:
 def _measure(n: int) -> dict[str, tuple[float, float, list[str]]]:
     global _recording, _wechat
     from chalice.test import Client
+    from pynamodb.exceptions import TableError
 
     import app
     from infra.seed import seed
     from infra.tables import create_all
 
-    create_all()
+    for attempt in range(3):  # a loaded machine can time a CreateTable out; what exists is skipped
+        try:
+            create_all()
+            break
+        except TableError:
+            if attempt == 2:
+                raise
     seed()
     floor = Floor()
     run_tag = uuid.uuid4().hex[:6]
