@@ -139,7 +139,9 @@ def backoff(attempt: int) -> None:
 def is_transient(exc: BaseException) -> bool:
     """Throttling, a timeout, a connection refused, the storage engine's own failure (any 5xx):
     a retry may succeed (and, every handler being idempotent, a retry of a write that did land
-    changes nothing). Followed through ``raise ... from``, so a wrapped one counts too."""
+    changes nothing). Followed through ``raise ... from`` and through an error raised while
+    handling one: PynamoDB's ``cause_response_code``, which many handlers read, itself fails
+    on a timeout (AttributeError), and that is still the timeout's doing."""
     current: BaseException | None = exc
     for _ in range(8):  # a chain of wrappers is short; a cycle must not hang a request
         if current is None:
@@ -154,7 +156,9 @@ def is_transient(exc: BaseException) -> bool:
                 return True
         if isinstance(current, ClientError) and _engine_failed(current):
             return True
-        current = current.__cause__
+        if current.__cause__ is None and current.__suppress_context__:  # ``raise ... from None``
+            return False
+        current = current.__cause__ or current.__context__
     return False
 
 

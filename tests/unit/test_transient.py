@@ -1,6 +1,7 @@
 """Which storage failures are worth a retry (503 with Retry-After) rather than a 500."""
 from __future__ import annotations
 
+import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from pynamodb.exceptions import GetError, PutError, QueryError, TransactWriteError
 
@@ -46,3 +47,20 @@ def test_a_connection_refused_and_a_wrapped_storage_error_are_transient():
             raise RuntimeError("while loading the user") from exc
     except RuntimeError as wrapped:
         assert is_transient(wrapped)
+
+
+def test_an_error_raised_while_handling_a_timeout_is_the_timeouts_doing():
+    timeout = ReadTimeoutError(endpoint_url="http://127.0.0.1:8000/")
+    timeout.response = None
+    with pytest.raises(AttributeError) as tripped:
+        try:
+            raise GetError("Failed to get item", timeout)
+        except GetError as exc:
+            exc.cause_response_code  # noqa: B018 - what handlers read; PynamoDB trips on the timeout
+    assert is_transient(tripped.value)
+    with pytest.raises(ValueError) as unrelated:
+        try:
+            raise GetError("Failed to get item", timeout)
+        except GetError:
+            raise ValueError("unrelated, and said so") from None
+    assert not is_transient(unrelated.value)
