@@ -113,14 +113,14 @@ def test_a_device_merges_into_nobody_who_has_not_agreed_and_never_over_a_withdra
     assert events.merge_device(agreed(), device, now=now) == 2
 
 
-def test_a_withdrawal_stops_keeping_events(dynamodb):
+def test_a_withdrawal_stops_keeping_events_and_deletes_those_kept(dynamodb):
     user, now = agreed(), config.utcnow()
     assert events.ingest(batch(1), user_id=user, device_id=None, now=now).kept == events.USER
 
     consent.record(user, agreed=False, version="v1", now=now)
 
     assert events.ingest(batch(2, "w"), user_id=user, device_id=None, now=now).kept == events.AGGREGATE
-    assert Event.count(f"u:{user}") == 1
+    assert Event.count(f"u:{user}") == 0  # PIPL art. 47: processing ends with the consent
 
 
 def test_segments_follow_the_facts(dynamodb):
