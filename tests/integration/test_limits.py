@@ -13,7 +13,9 @@ from chalicelib.store.roundtrips import counting
 from tests.conftest import BACKEND
 from tests.integration.helpers import race, uid
 
-NOW = datetime(2026, 11, 24, 8, 0, 30, tzinfo=timezone.utc)  # fixed: no test crosses a window by chance
+# Every take in a test passes this same instant, so no test crosses a window by chance; it is a
+# day ahead so that no counter's TTL has passed (DynamoDB Local deletes expired items).
+NOW = (datetime.now(timezone.utc) + timedelta(days=1)).replace(second=30, microsecond=0)
 
 
 def limit(count: int, seconds: int = 60) -> rules.Limit:
