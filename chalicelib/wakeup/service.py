@@ -161,7 +161,10 @@ def credits_of(user_id: str) -> dict[str, int]:
 
 
 # --- the journeys: reading candidates ---------------------------------------------------------
-QUEUE_BATCH = 10  # pages a SendMessageBatch takes; the checkpoint moves after each
+QUEUE_BATCH = 10  # pages a SendMessageBatch takes
+# Index items a Query returns at most: DynamoDB's 1 MB page is ~7,000 of them, which DynamoDB
+# Local under load took longer than a read timeout to answer; smaller pages cost nothing on AWS.
+READ_PAGE = 1_000
 
 
 class _Slice(NamedTuple):
@@ -175,7 +178,7 @@ class _Slice(NamedTuple):
 
 def _after(index: Any, key: str, user_attribute: Any) -> Callable[[str | None], Iterable[Any]]:
     # Every wake-up index has the user id as its range key: a run cut short resumes with ``>``.
-    return lambda after: index.query(key, None if after is None else user_attribute > after)
+    return lambda after: index.query(key, None if after is None else user_attribute > after, page_size=READ_PAGE)
 
 
 def run_inactive(*, now: datetime, stop_at: float | None = None) -> Report:
@@ -225,11 +228,12 @@ def _schedule(job: str, journey: str, slot: str, slices: list[_Slice], book: rul
               now: datetime, stop_at: float | None) -> Report:
     """Read the slices in order and enqueue their due users, ``PAGE_SIZE`` to a message.
 
-    The checkpoint (``jobs``) is ``<slot>|<slice>|<last user enqueued>``, moved after each
-    batch of pages is on the queue, and ``<slot>|~`` once the slot's run is complete: a run
-    cut short (its time budget, a crash) is resumed by the next run in the same slot (the day,
-    or the hour for carts), and a run that finished is not repeated. Pages enqueued twice (a
-    crash between the send and the checkpoint) cost a claim each that finds itself decided.
+    The checkpoint (``jobs``) is ``<slot>|<slice>|<last user enqueued>``, following the batches
+    of pages that are on the queue (``fanout.Sender``), and ``<slot>|~`` once the slot's run is
+    complete: a run cut short (its time budget, a crash) is resumed by the next run in the same
+    slot (the day, or the hour for carts), and a run that finished is not repeated. Pages
+    enqueued twice (a crash between the send and the checkpoint) cost a claim each that finds
+    itself decided.
     """
     report = Report()
     if rules.quiet(now, book):
@@ -241,36 +245,36 @@ def _schedule(job: str, journey: str, slot: str, slices: list[_Slice], book: rul
     pending: list[list[Any]] = []
     page: list[Any] = []
 
-    def flush(position: str) -> None:
-        if pending:
-            fanout.enqueue([fanout.Page("wakeup", journey, items) for items in pending])
-            report.pages += len(pending)
-            report.enqueued += sum(len(items) for items in pending)
-            pending.clear()
-        jobs.advance_in(job, slot, position, now=now)
+    def pages() -> list[fanout.Page]:
+        report.pages += len(pending)
+        report.enqueued += sum(len(items) for items in pending)
+        out = [fanout.Page("wakeup", journey, items) for items in pending]
+        pending.clear()
+        return out
 
-    for index in range(start, len(slices)):
-        part = slices[index]
-        for item in part.read(after if index == start else None):
-            report.candidates += 1
-            if not part.due(item):
-                continue
-            page.append([item.user_id, part.step.key, part.anchor, getattr(item, "last_category", None),
-                         getattr(item, "openid", None)])
-            if len(page) == fanout.PAGE_SIZE:
+    with fanout.Sender(lambda position: jobs.advance_in(job, slot, position, now=now)) as sender:
+        for index in range(start, len(slices)):
+            part = slices[index]
+            for item in part.read(after if index == start else None):
+                report.candidates += 1
+                if not part.due(item):
+                    continue
+                page.append([item.user_id, part.step.key, part.anchor, getattr(item, "last_category", None),
+                             getattr(item, "openid", None)])
+                if len(page) == fanout.PAGE_SIZE:
+                    pending.append(page)
+                    page = []
+                if len(pending) == QUEUE_BATCH:
+                    sender.send(pages(), f"{index:03d}|{item.user_id}")
+                    if stop_at is not None and time.monotonic() > stop_at:
+                        report.stopped = "time"
+                        break
+            if report.stopped:
+                break
+        else:
+            if page:
                 pending.append(page)
-                page = []
-            if len(pending) == QUEUE_BATCH:
-                flush(f"{index:03d}|{item.user_id}")
-                if stop_at is not None and time.monotonic() > stop_at:
-                    report.stopped = "time"
-                    break
-        if report.stopped:
-            break
-    else:
-        if page:
-            pending.append(page)
-        flush("~")
+            sender.send(pages(), "~")
     log.info("wake-up %s scheduled", journey, extra={"journey": journey, **report.as_dict()})
     return report
 
