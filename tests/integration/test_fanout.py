@@ -14,14 +14,12 @@ import pytest
 from chalicelib import fanout
 from chalicelib.fanout import queue as sqs
 from chalicelib.fanout.pages import decode
-from chalicelib.config import china_day
-from chalicelib.events.models import Activity
 from chalicelib.jobs import JobCursor
 from chalicelib.wakeup import service as wakeup
 from chalicelib.wakeup.models import Send
 from tests.conftest import BACKEND
 from tests.integration.fanout_helpers import Delays
-from tests.integration.test_wakeup import held_out, person, reachable, sent_to
+from tests.integration.test_wakeup import person, reachable, sent_to
 
 # 10:00 in China; 100 days apart, 50 days off test_wakeup's: no run reads another test's users.
 START = datetime(2027, 5, 4, 2, tzinfo=timezone.utc)
@@ -40,16 +38,8 @@ def delays(queue, monkeypatch) -> Delays:
 
 
 def due_and_reachable(sandbox, n: int, now: datetime) -> list[str]:
-    """``n`` users due at day 3 and outside the holdout, in page order; those made on the way
-    and held out are moved off the due day, so the pages hold only these."""
-    users: list[str] = []
-    while len(users) < n:
-        user = person(sandbox, idle_days=3, now=now)
-        if held_out(user):
-            Activity(user).update(actions=[Activity.last_active_day.set(china_day(now).isoformat())])
-        else:
-            users.append(user)
-    return sorted(users)
+    """``n`` users due at day 3 and outside the holdout, in page order (the only ones due)."""
+    return sorted(reachable(sandbox, idle_days=3, now=now) for _ in range(n))
 
 
 def queued(visibility: int = 60) -> list[dict]:
