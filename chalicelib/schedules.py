@@ -30,7 +30,7 @@ JOBS: dict[str, Job] = {
     "wakeup-cart": lambda now, stop_at: wakeup.run_cart(now=now, stop_at=stop_at).as_dict(),
     "wakeup-post-purchase": lambda now, stop_at: wakeup.run_post_purchase(now=now, stop_at=stop_at).as_dict(),
     "wakeup-habit": lambda now, stop_at: wakeup.run_habit(now=now, stop_at=stop_at).as_dict(),
-    "metrics-rollup": lambda now, stop_at: _rollup().yesterday(now),
+    "metrics-rollup": lambda now, stop_at: _rollup().yesterday(now, stop_at),
 }
 
 

@@ -5,6 +5,13 @@ It reads only that day's slices of the day-keyed indexes (events ``by_day``, cou
 ``by_issued_day`` / ``by_used_day``, groups ``by_closed_day``, bargains ``by_deadline_day``,
 wake-up decisions ``by_journey_day``), the day's ``event-counts`` and the activity of the users
 in them, never a scan.
+
+The scheduled run has a time budget (``stop_at``, as every job). Every figure drawn from the
+events is a sum over actors, and an actor's events of a day share one of the day's
+``DAY_SHARDS`` slices, so a day is rolled up shard by shard: the run keeps each shard's share (a
+``partial`` row, rewritten whole) and checkpoints ``<day>|<shard>``; one that would not finish
+within its budget stops there, and the next run reads the shares kept and goes on with the next
+shard. Nothing is incremented, so a share is counted once however often a run stops or repeats.
 """
 from __future__ import annotations
 
@@ -15,9 +22,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from time import monotonic
+from typing import NamedTuple
 
 import msgspec
 
+from chalicelib import jobs
 from chalicelib.bargain.models import Bargain
 from chalicelib.config import china_day
 from chalicelib.coupons.models import Coupon
@@ -50,6 +60,11 @@ FUNNEL = (("visit", None), ("view", "product_view"), ("cart", "add_to_cart"),
 COMPLETED_BARGAIN = ("complete", "locked", "purchased")
 
 
+JOB = "metrics-rollup"  # the scheduled run's checkpoint: ``<day>|<last shard kept>``, ``<day>|~`` once done
+PARTIAL = "partial"  # metric of the shares a cut-short run keeps (``<day>#<shard>``); no report reads it
+CATCH_UP_DAYS = 7  # a day a run left unfinished (or a night with no run) is taken up within this
+
+
 class Report(msgspec.Struct):
     day: str
     events: int = 0
@@ -57,9 +72,64 @@ class Report(msgspec.Struct):
     rows: int = 0
 
 
-def yesterday(now: datetime) -> dict:
-    """The scheduled run: roll up the China day that just ended."""
-    return msgspec.structs.asdict(roll_up(china_day(now) - timedelta(days=1), now=now))
+class Run(msgspec.Struct):
+    """A scheduled run: the days it finished, oldest first."""
+
+    days: list[Report] = msgspec.field(default_factory=list)
+    stopped: str | None = None  # "time": the budget ran out; the checkpoint holds the day and its shards kept
+    checkpoint: str | None = None  # "resumed" a day cut short; "complete": yesterday was done already
+
+
+class Budget:
+    """``stop_at`` (``time.monotonic``) and the longest step taken so far: a step (a shard, the
+    day's remaining reads and its rows) starts only if one as long would still end in time."""
+
+    def __init__(self, stop_at: float | None) -> None:
+        self.stop_at, self.longest = stop_at, 0.0
+
+    def allows(self) -> bool:
+        return self.stop_at is None or monotonic() + self.longest <= self.stop_at
+
+    def took(self, started: float) -> None:
+        self.longest = max(self.longest, monotonic() - started)
+
+
+def yesterday(now: datetime, stop_at: float | None = None, *, job: str = JOB) -> dict:
+    """The scheduled run: the China days after the last one finished (at most ``CATCH_UP_DAYS``
+    back) through yesterday, going on with a day a run cut short from its last shard kept."""
+    last = china_day(now) - timedelta(days=1)
+    run = Run()
+    day, resume = _start(job, last, run)
+    budget = Budget(stop_at)
+    while day <= last:
+        report = roll_up(day, now=now, job=job, resume=resume, budget=budget)
+        if report is None:
+            run.stopped = "time"
+            break
+        run.days.append(report)
+        day, resume = day + timedelta(days=1), None
+    return msgspec.to_builtins(run)
+
+
+def _start(job: str, last: date, run: Run) -> tuple[date, int | None]:
+    """The first day this run rolls up, and the shards of it already kept (None: none)."""
+    saved = jobs.cursor(job) or ""
+    day_text, _, position = saved.partition("|")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return last, None
+    oldest = last - timedelta(days=CATCH_UP_DAYS)
+    if day > last:  # a clock moved back (the local stack's): start afresh
+        return last, None
+    if position == "~":
+        if day == last:
+            run.checkpoint = "complete"
+        return max(day + timedelta(days=1), oldest), None
+    if day < oldest:
+        return oldest, None
+    run.checkpoint = "resumed"
+    return day, int(position) + 1
 
 
 def backfill(first: date, last: date, *, now: datetime) -> list[Report]:
@@ -67,63 +137,161 @@ def backfill(first: date, last: date, *, now: datetime) -> list[Report]:
     reports = []
     day = first
     while day <= last:
-        reports.append(roll_up(day, now=now))
+        report = roll_up(day, now=now)
+        assert report is not None  # no budget, no stop
+        reports.append(report)
         day += timedelta(days=1)
     return reports
 
 
-def roll_up(day: date, *, now: datetime) -> Report:
+class _Slice(NamedTuple):
+    """One shard of the day's events, read; its users' activity on the way."""
+
+    shard: int
+    facts: int
+    per_actor: dict[str, set[str]]
+    orders: list[tuple[str, int]]  # (user, how many orders the buyer had with this one)
+    reads: list[Future]
+
+
+def roll_up(day: date, *, now: datetime, job: str | None = None, resume: int | None = None,
+            budget: Budget | None = None) -> Report | None:
     """This thread reads the day's slices one after another, as a bare read would; the activity
-    of the users each slice names is read meanwhile, ``READERS`` BatchGetItem calls at a time."""
-    per_actor: dict[str, set[str]] = defaultdict(set)
-    orders: list[tuple[str, int]] = []  # (user, how many orders the buyer had with this one)
-    facts = 0
+    of the users each slice names is read meanwhile, ``READERS`` BatchGetItem calls at a time.
+
+    With ``job`` (the scheduled run), each shard's share is kept and checkpointed as it is done,
+    the shares before ``resume`` are read back instead of the shards, and the run stops (None)
+    when ``budget`` would not allow the next step; the shares kept are deleted with the rows."""
+    budget = budget or Budget(None)
+    first = resume or 0
+    shares = _kept(day, first) if first else []
+    book = wakeup_book()
     with ThreadPoolExecutor(READERS, thread_name_prefix="rollup-read") as pool:
-        reads: list[Future] = []
-        for shard in range(DAY_SHARDS):
-            part = list(_events_of(day, shard))
-            facts += len(part)
-            shard_users: set[str] = set()
-            for actor, name, props in part:
-                per_actor[actor].add(name)
-                if name == event_rules.ORDER_PAID:
-                    orders.append((actor[2:], int(json.loads(props or "{}").get("n", 0))))
-                if actor.startswith("u:") and (name not in event_rules.SERVER_ONLY or name == event_rules.ORDER_PAID):
-                    shard_users.add(actor[2:])
-            # An actor's events of a day share one shard: its users are all known now.
-            reads += _read(pool, shard_users, ("first_seen_day", "first_order_day"))
+        waiting: _Slice | None = None
+        for shard in range(first, DAY_SHARDS):
+            if job is not None and not budget.allows():
+                if waiting is not None:
+                    _keep(job, day, waiting.shard, _share(waiting, day, book), now)
+                return None
+            started = monotonic()
+            part = _slice(pool, day, shard)
+            if waiting is not None:  # its reads ran while this slice was read
+                shares.append(_share(waiting, day, book))
+                if job is not None:
+                    _keep(job, day, waiting.shard, shares[-1], now)
+            waiting = part
+            budget.took(started)
+        if waiting is not None:
+            shares.append(_share(waiting, day, book))
+            if job is not None:
+                _keep(job, day, waiting.shard, shares[-1], now)
+        if job is not None and not budget.allows():
+            return None
+        started = monotonic()
         decisions = _decisions(day, now)
         outcome_reads = _read(pool, {u for sends in decisions.values() for u, _ in sends},
                               ("active_day_set", "order_day_set"))
+        total = _summed(shares)
         values = {
+            "active": total.get("active", {}),
+            "funnel": total.get("funnel", {step: 0 for step, _ in FUNNEL}),
+            "behaviour": total.get("behaviour", {}),
+            "referral": _referral(day, total.get("referral", {})),
             "coupons": _coupons(day),
             "groupbuy": _groupbuy(day),
             "bargain": _bargain(day),
             # Events of callers who had not agreed to the privacy notice: counted, never anyone's.
             "withoutConsent": events.counts_of(day),
         }
-        activity, outcome_activity = _gathered(reads), _gathered(outcome_reads)
-    # Activity is what people did: the server's facts about them (an inviter's referral) are not a visit.
-    active = {a: names for a, names in per_actor.items()
-              if names - set(event_rules.SERVER_ONLY) or event_rules.ORDER_PAID in names}
-    users = {a[2:] for a in active if a.startswith("u:")}
-    book = wakeup_book()
-    arms = {u: wakeup_rules.arm(u, book) for u in users}
-    values |= {
-        "active": _active(active, activity, arms, day),
-        "funnel": _funnel(active),
-        "behaviour": _behaviour(active, orders),
-        "referral": _referral(day, per_actor),
-    }
+        outcome_activity = _gathered(outcome_reads)
     rows = [_row(DAY, day.isoformat(), values, now)]
-    rows += [_row(COHORT, key, counts, now) for key, counts in _cohorts(active, activity, arms, orders, day).items()]
+    rows += [_row(COHORT, key, counts, now) for key, counts in sorted(total.get("cohorts", {}).items())]
     rows += [_row(WAKEUP, key, counts, now) for key, counts in _wakeups(decisions, outcome_activity).items()]
     with MetricRow.batch_write() as batch:
         for row in rows:
             batch.save(row)
-    report = Report(day=day.isoformat(), events=facts, users=len(users), rows=len(rows))
+        if job is not None:
+            for shard in range(DAY_SHARDS):
+                batch.delete(MetricRow(PARTIAL, _partial_key(day, shard)))
+    if job is not None:
+        jobs.advance_in(job, day.isoformat(), "~", now=now)
+    budget.took(started)
+    report = Report(day=day.isoformat(), events=total.get("events", 0), users=total.get("users", 0), rows=len(rows))
     log.info("rollup %s", day, extra=msgspec.structs.asdict(report))
     return report
+
+
+def _slice(pool: ThreadPoolExecutor, day: date, shard: int) -> _Slice:
+    per_actor: dict[str, set[str]] = defaultdict(set)
+    orders: list[tuple[str, int]] = []
+    users: set[str] = set()
+    facts = 0
+    for actor, name, props in _events_of(day, shard):
+        facts += 1
+        per_actor[actor].add(name)
+        if name == event_rules.ORDER_PAID:
+            orders.append((actor[2:], int(json.loads(props or "{}").get("n", 0))))
+        if actor.startswith("u:") and (name not in event_rules.SERVER_ONLY or name == event_rules.ORDER_PAID):
+            users.add(actor[2:])
+    # An actor's events of a day share one shard: its users are all known now.
+    return _Slice(shard, facts, per_actor, orders, _read(pool, users, ("first_seen_day", "first_order_day")))
+
+
+def _share(part: _Slice, day: date, book: wakeup_rules.WakeupRules) -> dict:
+    """One shard's share of the day's figures, as JSON: each is a sum over the shard's actors."""
+    activity = _gathered(part.reads)
+    # Activity is what people did: the server's facts about them (an inviter's referral) are not a visit.
+    active = {a: names for a, names in part.per_actor.items()
+              if names - set(event_rules.SERVER_ONLY) or event_rules.ORDER_PAID in names}
+    users = {a[2:] for a in active if a.startswith("u:")}
+    arms = {u: wakeup_rules.arm(u, book) for u in users}
+    return {
+        "events": part.facts,
+        "users": len(users),
+        "active": _active(active, activity, arms, day),
+        "funnel": _funnel(active),
+        "behaviour": _behaviour(active, part.orders),
+        "referral": {"inviters": sum(event_rules.REFERRAL_SIGNUP in names for names in part.per_actor.values()),
+                     "sharers": sum("share" in names for names in part.per_actor.values())},
+        "cohorts": _cohorts(active, activity, arms, part.orders, day),
+    }
+
+
+def _summed(shares: list[dict]) -> dict:
+    """The shares added up, key by key (a count that is 0 in every share stays, as 0)."""
+    total: dict = {}
+
+    def add(into: dict, share: dict) -> None:
+        for key, value in share.items():
+            if isinstance(value, dict):
+                add(into.setdefault(key, {}), value)
+            else:
+                into[key] = into.get(key, 0) + value
+
+    for share in shares:
+        add(total, share)
+    return total
+
+
+def _partial_key(day: date, shard: int) -> str:
+    return f"{day.isoformat()}#{shard:02d}"
+
+
+def _keep(job: str, day: date, shard: int, share: dict, now: datetime) -> None:
+    """The share first, then the checkpoint that names it: a run stopped between the two
+    computes that shard again and rewrites the same share."""
+    _row(PARTIAL, _partial_key(day, shard), share, now).save()
+    jobs.advance_in(job, day.isoformat(), f"{shard:02d}", now=now)
+
+
+def _kept(day: date, shards: int) -> list[dict]:
+    """The shares of shards ``0..shards-1`` a cut-short run kept."""
+    kept = {r.key: r.counts() for r in MetricRow.query(
+        PARTIAL, MetricRow.key.between(_partial_key(day, 0), _partial_key(day, shards - 1)), consistent_read=True)}
+    missing = [s for s in range(shards) if _partial_key(day, s) not in kept]
+    if missing:  # the checkpoint names a share it wrote first: only a hand-deleted row gets here
+        raise LookupError(f"rollup of {day}: shares of shards {missing} are gone")
+    return [kept[_partial_key(day, s)] for s in range(shards)]
 
 
 # --- reading one day's facts -----------------------------------------------------------------
@@ -222,7 +390,7 @@ def _bargain(day: date) -> dict:
     return {"ended": len(states), "completed": sum(s in COMPLETED_BARGAIN for s in states)}
 
 
-def _referral(day: date, per_actor: dict[str, set[str]]) -> dict:
+def _referral(day: date, actors: dict) -> dict:
     try:
         stats = ReferralStats.get(CAMPAIGN, day.isoformat())
         signups, purchases, first_orders = int(stats.signups), int(stats.purchases), int(stats.first_orders)
@@ -230,8 +398,7 @@ def _referral(day: date, per_actor: dict[str, set[str]]) -> dict:
         signups = purchases = first_orders = 0
     return {
         "signups": signups, "purchaseLevel": purchases, "firstOrders": first_orders,
-        "inviters": sum(event_rules.REFERRAL_SIGNUP in names for names in per_actor.values()),
-        "sharers": sum("share" in names for names in per_actor.values()),
+        "inviters": actors.get("inviters", 0), "sharers": actors.get("sharers", 0),
     }
 
 

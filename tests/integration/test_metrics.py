@@ -190,10 +190,13 @@ def test_reports_never_read_raw_events(world, monkeypatch):
     assert metrics.report("all", world["day"][0], world["day"][8])["daysWithData"] == 9
 
 
-def test_the_scheduled_run_rolls_up_yesterday():
-    now = config.utcnow()
-    report_ = rollup.yesterday(now)
-    assert report_["day"] == (config.china_day(now) - timedelta(days=1)).isoformat()
+def test_the_scheduled_run_rolls_up_yesterday_once():
+    now, job = config.utcnow(), uid("job-")  # a checkpoint of its own
+    run = rollup.yesterday(now, job=job)
+    assert [d["day"] for d in run["days"]] == [(config.china_day(now) - timedelta(days=1)).isoformat()]
+    assert (run["stopped"], run["checkpoint"]) == (None, None)
+    again = rollup.yesterday(now, job=job)
+    assert (again["days"], again["checkpoint"]) == ([], "complete")
 
 
 def test_the_curves_split_by_wakeup_arm_and_stop_at_the_last_known_offset(world):
