@@ -9,11 +9,15 @@ from chalicelib.shop import rules, sync
 
 bp = Blueprint(__name__)
 
+# Answer types by name: only the OpenAPI generator imports them (chalicelib.api.merchant_answers).
+ANSWERS = "chalicelib.api.merchant_answers:"
+
 # A full batch of long entries is about 100 KB; the Lambda takes 6 MB, API Gateway 10 MB.
 MAX_BODY = 256 * 1024
 
 
-@route(bp, "PUT", "/server/catalogue", auth=SERVER, body=rules.Upsert, max_body=MAX_BODY)
+@route(bp, "PUT", "/server/catalogue", auth=SERVER, body=rules.Upsert, max_body=MAX_BODY,
+       answer=ANSWERS + "CatalogueUpserted")
 def upsert(call: Call) -> dict:
     batch: rules.Upsert = call.body
     done = sync.upsert(batch, now=call.now)
@@ -24,7 +28,8 @@ def upsert(call: Call) -> dict:
     }
 
 
-@route(bp, "POST", "/server/catalogue/delete", auth=SERVER, body=rules.Delete, max_body=MAX_BODY)
+@route(bp, "POST", "/server/catalogue/delete", auth=SERVER, body=rules.Delete, max_body=MAX_BODY,
+       answer=ANSWERS + "CatalogueDeleted")
 def delete(call: Call) -> dict:
     batch: rules.Delete = call.body
     done = sync.delete(batch, now=call.now)

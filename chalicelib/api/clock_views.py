@@ -18,12 +18,12 @@ class Clock(Dated, forbid_unknown_fields=True):
     now: datetime | None  # None: back to real time
 
 
-@route(bp, "GET", "/operator/clock", auth=OPERATOR)
+@route(bp, "GET", "/operator/clock", auth=OPERATOR, answer="chalicelib.api.merchant_answers:ClockTime")
 def read(call: Call) -> dict:
     return {"now": config.iso(call.now)}
 
 
-@route(bp, "PUT", "/operator/clock", auth=OPERATOR, body=Clock)
+@route(bp, "PUT", "/operator/clock", auth=OPERATOR, body=Clock, answer="chalicelib.api.merchant_answers:ClockTime")
 def move(call: Call) -> dict:
     instant = call.body.now
     if instant is not None and instant.tzinfo is None:

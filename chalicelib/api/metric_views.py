@@ -13,6 +13,9 @@ from chalicelib.metrics import service as metrics
 
 bp = Blueprint(__name__)
 
+# Answer types by name: only the OpenAPI generator imports them (chalicelib.api.merchant_answers).
+ANSWERS = "chalicelib.api.merchant_answers:"
+
 
 class RangeQuery(msgspec.Struct, rename={"first": "from", "last": "to"}):
     """China days; by default the 30 days to yesterday."""
@@ -26,13 +29,13 @@ class Range(Dated, forbid_unknown_fields=True, rename={"first": "from", "last": 
     last: date
 
 
-@route(bp, "GET", "/operator/metrics/{metric}", auth=OPERATOR, query=RangeQuery)
+@route(bp, "GET", "/operator/metrics/{metric}", auth=OPERATOR, query=RangeQuery, answer=ANSWERS + "Metrics")
 def read(call: Call) -> dict:
     first, last = metrics.parse_range(call.query.get("from"), call.query.get("to"), now=call.now)
     return metrics.report(call.path["metric"], first, last)
 
 
-@route(bp, "POST", "/operator/metrics/rollup", auth=OPERATOR, body=Range)
+@route(bp, "POST", "/operator/metrics/rollup", auth=OPERATOR, body=Range, answer=ANSWERS + "Rollup")
 def backfill(call: Call) -> dict:
     """Rebuild the rows of ``from..to`` (at most 31 days a call; the CLI takes any range)."""
     body: Range = call.body

@@ -2,7 +2,10 @@
 
 What each part comes from, so that no fact is written twice:
 - the route (``chalicelib.api.http.route``): method, path, level, body, success status, and
-  the ``answer`` and ``query`` types declared for the document; msgspec writes their schemas;
+  the ``answer`` and ``query`` types declared for the document; msgspec writes their schemas.
+  An answer is a Struct, a tagged union of Structs, a media type (a page, an asset), or a
+  reference ``"module:Name"`` to one of the first two that the route's module does not import
+  (the merchants' answers, ``chalicelib.api.merchant_answers``, stay out of the cold start);
 - the wrapper's own behaviour: the errors any function of a level, with a body or with path
   parameters can give (bad JSON, token, key, ``Idempotency-Key``, storage busy);
 - the ``functions/`` manifest of the route: its name (the operationId), summary, and the
@@ -17,10 +20,13 @@ committed file differs from what the code generates.
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import re
 import sys
+import types as pytypes
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -58,6 +64,14 @@ ERROR_SCHEMA = {
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until it is worth trying again.",
                                "schema": {"type": "integer", "minimum": 1}}}
+# GET /openapi.json answers this document: an OpenAPI 3.1 document, described by its own spec.
+OPENAPI_SCHEMA = {
+    "type": "object",
+    "required": ["openapi", "info", "paths", "components"],
+    "properties": {"openapi": {"type": "string", "pattern": "^3\\.1\\."}, "info": {"type": "object"},
+                   "paths": {"type": "object"}, "components": {"type": "object"}},
+    "description": "An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0): this one.",
+}
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
                    "description": "The same key, the same result, however often the request is sent.",
                    "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
@@ -98,11 +112,12 @@ def build(routes: dict[str, dict[str, Any]], functions: dict[tuple[str, str], di
             manifest = functions.get((method, path))
             if manifest is None:
                 raise LookupError(f"{method} {path} has no functions/ manifest")
-            types.extend(t for t in (view.body, view.query, view.answer) if _is_struct(t))
+            types.extend(t for t in (view.body, view.query, answer_type(view.answer)) if _is_typed(t))
             operations.append((path, method, _operation(path, method, view, manifest, known)))
 
-    schemas, components = msgspec.json.schema_components(sorted(set(types), key=_qualname), ref_template=REF)
-    refs = dict(zip(sorted(set(types), key=_qualname), schemas))
+    ordered = sorted(set(types), key=_qualname)
+    schemas, components = _short_names(*msgspec.json.schema_components(ordered, ref_template=REF))
+    refs = dict(zip(ordered, schemas))
     paths: dict[str, dict] = {}
     for path, method, op in operations:
         paths.setdefault(path, {})[method.lower()] = _resolve(op, refs, components)
@@ -126,6 +141,24 @@ def build(routes: dict[str, dict[str, Any]], functions: dict[tuple[str, str], di
             "securitySchemes": SECURITY_SCHEMES,
         },
     }
+
+
+def _short_names(schemas: tuple[dict, ...], components: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+    """msgspec names a type by its module path when two share a name (``Reward``: the check-in
+    answer's, and the rule books' of check-in and referral). The answers keep their own names,
+    which the SDK's types are called by; the others get their capability's: ``CheckinReward``."""
+    renames = {}
+    for key in components:
+        module, _, name = key.rpartition(".")
+        if module:
+            renames[key] = name if module == "chalicelib.api.answers" else module.split(".")[1].capitalize() + name
+    if len(set(renames.values()) | (set(components) - set(renames))) != len(components):
+        raise ValueError(f"two schemas would share a name: {sorted(renames.items())}")
+    text = json.dumps([schemas, components])
+    for old, new in renames.items():
+        text = text.replace(json.dumps(REF.format(name=old)), json.dumps(REF.format(name=new)))
+    schemas, components = json.loads(text)
+    return schemas, {renames.get(k, k): v for k, v in components.items()}
 
 
 def _operation(path: str, method: str, view: Any, manifest: dict, known: dict[str, int]) -> dict:
@@ -168,16 +201,26 @@ def _security(level: str, reads_caller: bool) -> list[dict]:
 
 
 def _success(view: Any) -> dict:
-    answer = view.answer
+    answer = answer_type(view.answer)
     if view.status == 200 and answer is None and _returns_none(view):
         return {"204": {"description": "Done; no body."}}
     if view.status == 204:
         return {"204": {"description": "Done; no body."}}
     if isinstance(answer, str):  # a page, an asset, or this document
-        content = {answer: {"schema": {"type": "object"} if answer == "application/json" else {"type": "string"}}}
+        content = {answer: {"schema": OPENAPI_SCHEMA if answer == "application/json" else {"type": "string"}}}
+    elif _is_typed(answer):
+        content = {"application/json": {"schema": {"body": answer}}}
     else:
-        content = {"application/json": {"schema": {"body": answer} if _is_struct(answer) else {"type": "object"}}}
+        raise TypeError(f"{view.__name__} answers JSON without a declared type: route(..., answer=...)")
     return {str(view.status): {"description": "Done.", "content": content}}
+
+
+def answer_type(answer: Any) -> Any:
+    """What a route's ``answer`` declares: its type (``"module:Name"`` imported), a media type, or None."""
+    if isinstance(answer, str) and ":" in answer and "/" not in answer:
+        module, _, name = answer.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return answer
 
 
 def _returns_none(view: Any) -> bool:
@@ -253,7 +296,7 @@ def _resolve(op: Any, refs: dict[type, dict], components: dict[str, Any]) -> Any
                 out.append(_resolve(item, refs, components))
         return out
     if isinstance(op, dict):
-        if set(op) == {"body"} and isinstance(op["body"], type):
+        if set(op) == {"body"} and _is_typed(op["body"]):
             return refs[op["body"]]
         if set(op) == {"errors"}:  # shared by every function with the same codes for a status
             components.setdefault(_error_name(op["errors"]), _error_schema(op["errors"]))
@@ -281,8 +324,17 @@ def _is_struct(t: object) -> bool:
     return isinstance(t, type) and issubclass(t, msgspec.Struct)
 
 
-def _qualname(t: type) -> str:
-    return f"{t.__module__}.{t.__qualname__}"
+def _is_typed(t: object) -> bool:
+    """A Struct, or a union of Structs (tagged, or msgspec refuses it)."""
+    if isinstance(t, pytypes.UnionType) or typing.get_origin(t) is typing.Union:
+        return all(_is_struct(member) for member in typing.get_args(t))
+    return _is_struct(t)
+
+
+def _qualname(t: Any) -> str:
+    if _is_struct(t):
+        return f"{t.__module__}.{t.__qualname__}"
+    return " | ".join(_qualname(member) for member in typing.get_args(t))
 
 
 def render(document: dict) -> str:

@@ -23,6 +23,9 @@ from chalicelib.wakeup import service as wakeup
 
 bp = Blueprint(__name__)
 
+# Answer types by name: only the OpenAPI generator imports them (chalicelib.api.merchant_answers).
+ANSWERS = "chalicelib.api.merchant_answers:"
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 
@@ -64,7 +67,7 @@ class TemplatePatch(Dated, rename="camel", forbid_unknown_fields=True):
     add_stock: Count | None = None
 
 
-@route(bp, "GET", "/operator/coupon-templates", auth=OPERATOR)
+@route(bp, "GET", "/operator/coupon-templates", auth=OPERATOR, answer=ANSWERS + "OperatorTemplates")
 def list_templates(call: Call) -> dict:
     out = []
     for t in coupons.templates():
@@ -73,7 +76,8 @@ def list_templates(call: Call) -> dict:
     return {"templates": out}
 
 
-@route(bp, "POST", "/operator/coupon-templates", auth=OPERATOR, body=NewTemplate, status=201)
+@route(bp, "POST", "/operator/coupon-templates", auth=OPERATOR, body=NewTemplate, status=201,
+       answer="chalicelib.api.answers:Template")
 def create_template(call: Call) -> dict:
     b: NewTemplate = call.body
     _zoned(b.valid_from, b.valid_until)
@@ -87,7 +91,8 @@ def create_template(call: Call) -> dict:
     return template_json(coupons.create_template(spec, now=call.now))
 
 
-@route(bp, "PATCH", "/operator/coupon-templates/{template_id}", auth=OPERATOR, body=TemplatePatch)
+@route(bp, "PATCH", "/operator/coupon-templates/{template_id}", auth=OPERATOR, body=TemplatePatch,
+       answer="chalicelib.api.answers:Template")
 def update_template(call: Call) -> dict:
     b: TemplatePatch = call.body
     _zoned(b.valid_until)
@@ -96,13 +101,13 @@ def update_template(call: Call) -> dict:
     return template_json(t)
 
 
-@route(bp, "GET", "/operator/rules/{name}", auth=OPERATOR)
+@route(bp, "GET", "/operator/rules/{name}", auth=OPERATOR, answer=ANSWERS + "RuleBook")
 def get_rules(call: Call) -> dict:
     name = _known(call.path["name"])
     return {"name": name, "rules": rulebook.get(name), "default": rulebook.get(name) is None}
 
 
-@route(bp, "PUT", "/operator/rules/{name}", auth=OPERATOR, body=dict)
+@route(bp, "PUT", "/operator/rules/{name}", auth=OPERATOR, body=dict, answer=ANSWERS + "RuleBook")
 def put_rules(call: Call) -> dict:
     name = _known(call.path["name"])
     RULES[name](call.body)  # raises ValidationFailed saying what is wrong
@@ -140,7 +145,8 @@ class NewActivity(Dated, rename="camel", forbid_unknown_fields=True):
     virtual_fill_share: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
 
 
-@route(bp, "POST", "/operator/groupbuy/activities", auth=OPERATOR, body=NewActivity, status=201)
+@route(bp, "POST", "/operator/groupbuy/activities", auth=OPERATOR, body=NewActivity, status=201,
+       answer=ANSWERS + "ActivityCreated")
 def create_activity(call: Call) -> dict:
     b: NewActivity = call.body
     _zoned(b.starts_at, b.ends_at)
@@ -164,7 +170,8 @@ class NewCampaign(Dated, rename="camel", forbid_unknown_fields=True):
     buy_at_current: bool = False
 
 
-@route(bp, "POST", "/operator/bargain/campaigns", auth=OPERATOR, body=NewCampaign, status=201)
+@route(bp, "POST", "/operator/bargain/campaigns", auth=OPERATOR, body=NewCampaign, status=201,
+       answer=ANSWERS + "CampaignCreated")
 def create_campaign(call: Call) -> dict:
     b: NewCampaign = call.body
     _zoned(b.starts_at, b.ends_at)
@@ -176,7 +183,7 @@ JOB_BUDGET = 20.0  # seconds of a run by hand: API Gateway answers after 29; the
 DRAIN_SECONDS = 25.0
 
 
-@route(bp, "POST", "/operator/jobs/{job}", auth=OPERATOR)
+@route(bp, "POST", "/operator/jobs/{job}", auth=OPERATOR, answer=ANSWERS + "JobAnswer")
 def run_job(call: Call) -> dict:
     """Run a scheduled job now (the local stack and the simulator drive time this way).
 

@@ -23,6 +23,9 @@ from chalicelib.referral import service as referral
 
 bp = Blueprint(__name__)
 
+# Answer types by name: only the OpenAPI generator imports them (chalicelib.api.merchant_answers).
+ANSWERS = "chalicelib.api.merchant_answers:"
+
 
 class OrderLine(msgspec.Struct, rename="camel"):
     product_id: Id
@@ -47,7 +50,7 @@ class Paid(msgspec.Struct, rename="camel"):
     amount: Fen  # what the customer paid, fen
 
 
-@route(bp, "POST", "/server/coupons/{coupon_id}/lock", auth=SERVER, body=Lock)
+@route(bp, "POST", "/server/coupons/{coupon_id}/lock", auth=SERVER, body=Lock, answer=ANSWERS + "CouponLocked")
 def lock(call: Call) -> dict:
     body: Lock = call.body
     if not 1 <= len(body.lines) <= 100:
@@ -57,13 +60,15 @@ def lock(call: Call) -> dict:
     return {"couponId": call.path["coupon_id"], "orderId": body.order_id, "state": rules.LOCKED, "discount": discount}
 
 
-@route(bp, "POST", "/server/coupons/{coupon_id}/consume", auth=SERVER, body=OrderRef)
+@route(bp, "POST", "/server/coupons/{coupon_id}/consume", auth=SERVER, body=OrderRef,
+       answer=ANSWERS + "CouponConsumed")
 def consume(call: Call) -> dict:
     coupons.consume(call.body.user_id, call.path["coupon_id"], call.body.order_id, now=call.now)
     return {"couponId": call.path["coupon_id"], "orderId": call.body.order_id, "state": rules.USED}
 
 
-@route(bp, "POST", "/server/coupons/{coupon_id}/release", auth=SERVER, body=OrderRef)
+@route(bp, "POST", "/server/coupons/{coupon_id}/release", auth=SERVER, body=OrderRef,
+       answer=ANSWERS + "CouponReleased")
 def release(call: Call) -> dict:
     coupons.release(call.body.user_id, call.path["coupon_id"], call.body.order_id, now=call.now)
     return {"couponId": call.path["coupon_id"], "orderId": call.body.order_id, "state": rules.UNUSED}
@@ -73,29 +78,30 @@ class OrderOnly(msgspec.Struct, rename="camel"):
     order_id: Id
 
 
-@route(bp, "POST", "/server/groupbuy/orders/{order_ref}/paid", auth=SERVER, body=OrderOnly)
+@route(bp, "POST", "/server/groupbuy/orders/{order_ref}/paid", auth=SERVER, body=OrderOnly,
+       answer=ANSWERS + "GroupPayment")
 def groupbuy_paid(call: Call) -> dict:
     payment = groupbuy.pay(call.path["order_ref"], call.body.order_id, now=call.now)
     return {"groupId": payment.group.group_id, "groupState": payment.group.state, "paid": int(payment.group.paid),
             "size": int(payment.group.size), "completedGroup": payment.completed, "alreadyRecorded": payment.already}
 
 
-@route(bp, "GET", "/server/outbox/{topic}", auth=SERVER)
+@route(bp, "GET", "/server/outbox/{topic}", auth=SERVER, answer=ANSWERS + "Outbox")
 def outbox_pending(call: Call) -> dict:
     topic = call.path["topic"]
     if topic not in outbox.TOPICS:
         raise errors.NotFound(f"Topics: {', '.join(outbox.TOPICS)}.")
-    return {"events": [{"eventId": e.event_id, "createdAt": iso(e.created_at), "body": json.loads(e.body)}
+    return {"events": [{"topic": topic, "eventId": e.event_id, "createdAt": iso(e.created_at), "body": json.loads(e.body)}
                        for e in outbox.pending(topic)]}
 
 
-@route(bp, "POST", "/server/outbox/{topic}/{event_id}/ack", auth=SERVER)
+@route(bp, "POST", "/server/outbox/{topic}/{event_id}/ack", auth=SERVER, answer=ANSWERS + "Acked")
 def outbox_ack(call: Call) -> dict:
     outbox.ack(call.path["topic"], call.path["event_id"], now=call.now)
     return {"eventId": call.path["event_id"], "acked": True}
 
 
-@route(bp, "POST", "/server/orders/{order_id}/refunded", auth=SERVER, body=Paid)
+@route(bp, "POST", "/server/orders/{order_id}/refunded", auth=SERVER, body=Paid, answer=ANSWERS + "OrderRefunded")
 def order_refunded(call: Call) -> dict:
     applied = members.record_refund(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
     if applied:
@@ -103,7 +109,7 @@ def order_refunded(call: Call) -> dict:
     return {"orderId": call.path["order_id"], "alreadyRecorded": not applied}
 
 
-@route(bp, "POST", "/server/orders/{order_id}/paid", auth=SERVER, body=Paid)
+@route(bp, "POST", "/server/orders/{order_id}/paid", auth=SERVER, body=Paid, answer=ANSWERS + "OrderPaid")
 def order_paid(call: Call) -> dict:
     rewards = members.record_order(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
     if rewards.applied:
@@ -120,13 +126,15 @@ def order_paid(call: Call) -> dict:
     }
 
 
-@route(bp, "POST", "/server/bargain/{bargain_id}/purchased", auth=SERVER, body=OrderOnly)
+@route(bp, "POST", "/server/bargain/{bargain_id}/purchased", auth=SERVER, body=OrderOnly,
+       answer=ANSWERS + "BargainPurchased")
 def bargain_purchased(call: Call) -> dict:
     b = bargain.purchased(call.path["bargain_id"], call.body.order_id)
     return {"bargainId": b.bargain_id, "state": b.state, "price": int(b.lock_price or 0)}
 
 
-@route(bp, "POST", "/server/bargain/{bargain_id}/release", auth=SERVER, body=OrderOnly)
+@route(bp, "POST", "/server/bargain/{bargain_id}/release", auth=SERVER, body=OrderOnly,
+       answer=ANSWERS + "BargainReleased")
 def bargain_release(call: Call) -> dict:
     b = bargain.release(call.path["bargain_id"], call.body.order_id)
     return {"bargainId": b.bargain_id, "state": b.state}

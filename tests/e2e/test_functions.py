@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -13,6 +14,7 @@ from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app as application
 from chalicelib import config
+from chalicelib.api import openapi
 from chalicelib.tables import MODELS
 from infra.tables import short_name
 from tests.conftest import fresh
@@ -186,9 +188,10 @@ def test_example_is_what_the_app_answers(api, name, path, real_time_after):
             msgspec.convert(response.json, answer, strict=False)
 
 
-def answer_type(method: str, function: str) -> type | None:
-    """The msgspec Struct a function declares as its answer (``route(..., answer=...)``), if any."""
+def answer_type(method: str, function: str) -> Any:
+    """The type a function declares as its answer (``route(..., answer=...)``): a msgspec Struct
+    or tagged union of them, named or by reference; None for a page or no body."""
     trigger = MANIFESTS[function]["trigger"].get("http") or {}
     entry = application.app.routes.get(trigger.get("path"), {}).get(method)
-    answer = getattr(entry.view_function, "answer", None) if entry else None
-    return answer if isinstance(answer, type) and issubclass(answer, msgspec.Struct) else None
+    answer = openapi.answer_type(getattr(entry.view_function, "answer", None)) if entry else None
+    return None if answer is None or isinstance(answer, str) else answer
