@@ -200,7 +200,7 @@ class Repurchase(Answer):
     note: str
 
 
-class DailyRow(Answer):
+class DailyRow(Answer, omit_defaults=True):
     """A day's active people (a count absent is 0) and paid orders."""
 
     day: date

@@ -5,11 +5,14 @@ the past so that "yesterday" never cuts a window short.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta, timezone
 
+import msgspec
 import pytest
 
 from chalicelib import config
+from chalicelib.api import merchant_answers
 from chalicelib.bargain.models import Bargain
 from chalicelib.coupons import rules as coupon_rules
 from chalicelib.coupons import service as coupons
@@ -205,3 +208,12 @@ def test_the_curves_split_by_wakeup_arm_and_stop_at_the_last_known_offset(world)
     assert curve["all"][0] == 1.0
     # No global holdout in the default rule book: everyone is in the journeys arm.
     assert curve["journeys"] == curve["all"] and set(curve["holdout"]) == {None}
+
+
+
+@pytest.mark.parametrize("name", ["all", *metrics.REPORTS])
+def test_the_reports_are_the_answer_type_the_openapi_document_shows(world, name):
+    # The examples' replay checks them on empty ranges; this world has a figure in every field.
+    answer = metrics.report(name, world["day"][0], world["day"][8])
+    typed = msgspec.convert(answer, merchant_answers.Metrics, strict=False)
+    assert json.loads(msgspec.json.encode(typed)) == json.loads(json.dumps(answer))  # nothing dropped or added

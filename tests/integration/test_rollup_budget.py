@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import count
 
+import msgspec
 import pytest
 
 from chalicelib import config, jobs
+from chalicelib.api import merchant_answers
 from chalicelib.events import consent
 from chalicelib.events import service as events
 from chalicelib.events.models import DAY_SHARDS
@@ -97,6 +99,9 @@ def test_runs_cut_short_by_their_budget_end_with_the_rows_of_one_uninterrupted_r
     assert jobs.cursor(job) == f"{DAYS[-1].isoformat()}|~"
     assert rollup.yesterday(now, stop_at=next(ticks) + 10.0, job=job) == {
         "days": [], "stopped": None, "checkpoint": "complete"}
+    for run in runs:  # what POST /operator/jobs/metrics-rollup shows, as the OpenAPI document says
+        msgspec.convert({"job": "metrics-rollup", "report": run, "worked": None}, merchant_answers.JobAnswer,
+                        strict=False)
 
 
 def test_a_run_with_time_for_nothing_stops_before_reading(world, monkeypatch):
