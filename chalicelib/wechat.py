@@ -1,28 +1,30 @@
 """The only code that talks to WeChat.
 
-It wraps wechatpy 1.8.18 and turns every WeChat answer into either a small result object or
-one of our errors (``chalicelib.errors``), so no caller ever sees an errcode or a wechatpy
-exception. The access token is shared by every Lambda through DynamoDB (``AccessTokenStore``):
-WeChat invalidates the previous token soon after a new one is fetched, so each container
-fetching its own would log the others out.
+WeChat's HTTP API is called over one urllib3 pool per process (wechatpy's client and requests
+added about 1.5 ms a call and no behaviour we need; its crypto still decrypts the legacy
+phone form). Every WeChat answer becomes either a small result object or one of our errors
+(``chalicelib.errors``), so no caller ever sees an errcode or a transport exception. The access
+token is shared by every Lambda through DynamoDB (``AccessTokenStore``): WeChat invalidates the
+previous token soon after a new one is fetched, so each container fetching its own would log
+the others out.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
+import urllib3
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib import config, errors
 from chalicelib.store.base import meta
-
-if TYPE_CHECKING:  # wechatpy costs ~0.1 s to import: only the functions that call WeChat pay it.
-    from wechatpy import WeChatClient
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ TOKEN_ERRORS = (40001, 40014, 42001)
 # Seconds: WeChat answers in well under a second; a Lambda behind API Gateway has 29 in all.
 CONNECT_TIMEOUT, READ_TIMEOUT = 2, 5
 
+# One pool for the process, kept warm between requests. No retries inside urllib3 (a code
+# sent twice would be spent by the first), no redirects (WeChat sends none), and no proxy or
+# .netrc lookups: none is ever configured for WeChat.
+_HTTP = urllib3.PoolManager(timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT), retries=False)
+
 
 class WxSession(msgspec.Struct, frozen=True):
     openid: str
@@ -53,7 +60,7 @@ class Phone(msgspec.Struct, frozen=True):
 
 
 class AccessToken(Model):
-    """wechatpy's key/value session storage: one item per key, ``expires_at`` in epoch seconds.
+    """The shared token storage: one item per key, ``expires_at`` in epoch seconds.
 
     DynamoDB's TTL deletes expired items lazily, so reads check ``expires_at`` themselves.
     """
@@ -65,12 +72,13 @@ class AccessToken(Model):
 
 
 class AccessTokenStore:
-    """``wechatpy.session.SessionStorage`` on DynamoDB with a per-container memory in front.
+    """Key/value token storage (wechatpy's ``SessionStorage`` interface) on DynamoDB, with a
+    per-container memory in front.
 
     A warm container reads the token from memory (no round trip); a cold one reads DynamoDB.
     """
 
-    # Refresh a minute early, like wechatpy does, so a token never expires mid-request.
+    # Refresh a minute early, as wechatpy did, so a token never expires mid-request.
     MARGIN = 60
 
     def __init__(self) -> None:
@@ -130,17 +138,104 @@ class Delivery(msgspec.Struct, frozen=True):
         return cls(REFUSED, errcode)  # 40003 bad openid, 40037 template, 47003 data, 41030 page
 
 
+class WeChatError(Exception):
+    """WeChat answered with a non-zero errcode, or (``errcode`` None) with an HTTP error status."""
+
+    def __init__(self, errcode: int | None, errmsg: str | None = None) -> None:
+        super().__init__(errcode, errmsg)
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+# What reaching WeChat can raise besides ``WeChatError`` and ``ValueError`` (an answer that is
+# not a JSON object): the connection or the read failed or timed out. With ``retries=False``
+# urllib3 raises its own error for each, never a bare socket one.
+Unreachable = urllib3.exceptions.HTTPError
+
+
+class Client:
+    """WeChat's HTTP API as wechatpy 1.8.18's ``WeChatClient`` called it, over ``_HTTP``.
+
+    Every call but the token's carries the access token (``jscode2session`` too, as wechatpy
+    sent it). An answer whose errcode says the token is invalid or expired makes the client take
+    a fresh token and send the call once more (``auto_retry``).
+    """
+
+    def __init__(self, appid: str, secret: str, api_base: str, tokens: AccessTokenStore, *,
+                 auto_retry: bool = True) -> None:
+        self.appid, self.secret, self.api_base = appid, secret, api_base
+        self.auto_retry = auto_retry
+        self.access_token_key = f"{appid}_access_token"  # shared by every container: keep it
+        self._tokens = tokens
+
+    @property
+    def access_token(self) -> str:
+        token = self._tokens.get(self.access_token_key)
+        if token:
+            return token
+        self.fetch_access_token()
+        return self._tokens.get(self.access_token_key)
+
+    def fetch_access_token(self) -> dict:
+        """Called when there is no token, and when WeChat rejects the one sent. Another container
+        may already have fetched a fresh one: take that rather than fetching again, which would
+        invalidate it for everybody."""
+        stale = self._tokens.forget(self.access_token_key)
+        shared = self._tokens.get_shared(self.access_token_key)
+        if shared and shared != stale:
+            return {"access_token": shared}
+        result = self._answer("GET", "cgi-bin/token",
+                              {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+        token = result.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ValueError("WeChat's token answer has no access_token")
+        self._tokens.set(self.access_token_key, token, int(result.get("expires_in") or 7200))
+        return result
+
+    def get(self, path: str, params: dict[str, str]) -> dict:
+        return self._call("GET", path, params, None)
+
+    def post(self, path: str, data: dict) -> dict:
+        return self._call("POST", path, {}, json.dumps(data, ensure_ascii=False).encode())
+
+    def _call(self, method: str, path: str, params: dict[str, str], body: bytes | None) -> dict:
+        try:
+            return self._answer(method, path, {**params, "access_token": self.access_token}, body)
+        except WeChatError as exc:
+            if not (self.auto_retry and exc.errcode in TOKEN_ERRORS):
+                raise
+        self.fetch_access_token()
+        return self._answer(method, path, {**params, "access_token": self.access_token}, body)
+
+    def _answer(self, method: str, path: str, params: dict[str, str], body: bytes | None = None) -> dict:
+        """One request; its JSON object, or ``WeChatError`` for an errcode or an HTTP error."""
+        response = _HTTP.request(method, f"{self.api_base}{path}?{urlencode(params)}", body=body, redirect=False)
+        if response.status >= 400:
+            raise WeChatError(None)
+        result = json.loads(response.data.decode("utf-8", "ignore"), strict=False)
+        if not isinstance(result, dict):
+            raise ValueError("WeChat's answer is not a JSON object")
+        errcode = int(result.get("errcode") or 0)
+        if errcode:
+            raise WeChatError(errcode, result.get("errmsg", str(errcode)))
+        return result
+
+
 class WeChat:
     """The calls huiliu makes to WeChat, each returning a result or raising an ``AppError``."""
 
-    def __init__(self, client: WeChatClient, appid: str, miniprogram_state: str = "formal") -> None:
+    def __init__(self, client: Client, appid: str, miniprogram_state: str = "formal") -> None:
         self._client = client
         self.appid = appid
         self.miniprogram_state = miniprogram_state
 
     def code_to_session(self, code: str) -> WxSession:
         """``wx.login`` code → openid and session_key (``jscode2session``)."""
-        result = self._call(lambda: self._client.wxa.code_to_session(code), errors.WechatCodeInvalid)
+        c = self._client
+        result = self._call(
+            lambda: c.get("sns/jscode2session", {"appid": c.appid, "secret": c.secret, "js_code": code,
+                                                 "grant_type": "authorization_code"}),
+            errors.WechatCodeInvalid,
+        )
         try:
             return WxSession(
                 openid=result["openid"], session_key=result["session_key"], unionid=result.get("unionid")
@@ -149,9 +244,9 @@ class WeChat:
             raise errors.UpstreamUnavailable("WeChat gave an unexpected login answer.") from exc
 
     def phone_number(self, code: str) -> Phone:
-        """``getPhoneNumber`` button code → the user's phone (wechatpy 1.8.18 has no wrapper)."""
+        """``getPhoneNumber`` button code → the user's phone (the code goes in the body)."""
         result = self._call(
-            lambda: self._client.wxa._post("wxa/business/getuserphonenumber", data={"code": code}),
+            lambda: self._client.post("wxa/business/getuserphonenumber", {"code": code}),
             errors.PhoneCodeInvalid,
         )
         try:
@@ -178,9 +273,6 @@ class WeChat:
     def send_subscribe(self, openid: str, template_id: str, data: dict[str, str], page: str) -> Delivery:
         """One subscribe message. Never raises for WeChat's answers: the wake-up job decides on
         each (sent, no consent left, try again later, stop the run, or refused for good)."""
-        import requests
-        from wechatpy.exceptions import WeChatClientException
-
         body = {
             "touser": openid,
             "template_id": template_id,
@@ -190,10 +282,10 @@ class WeChat:
             "lang": "zh_CN",
         }
         try:
-            self._client.wxa._post("cgi-bin/message/subscribe/send", data=body)
-        except WeChatClientException as exc:
+            self._client.post("cgi-bin/message/subscribe/send", body)
+        except WeChatError as exc:
             return Delivery.of(exc.errcode)
-        except (requests.RequestException, ValueError):
+        except (Unreachable, ValueError):
             return Delivery(RETRY, None)
         return Delivery(SENT, 0)
 
@@ -205,18 +297,15 @@ class WeChat:
         )
 
     def _call(self, request: Any, invalid_code: type[errors.AppError]) -> dict:
-        """Run one wechatpy call; map WeChat's failures onto ours."""
-        import requests
-        from wechatpy.exceptions import WeChatClientException
-
+        """Run one call; map WeChat's failures onto ours."""
         try:
             return request()
-        except WeChatClientException as exc:
+        except WeChatError as exc:
             raise _mapped(exc.errcode, exc.errmsg, invalid_code) from exc
-        except requests.RequestException as exc:
-            log.warning("wechat unreachable: %s", type(exc).__name__)
+        except ValueError as exc:  # a body that is not a JSON object: a proxy's error page, say
             raise errors.UpstreamUnavailable(retry_after=2) from exc
-        except ValueError as exc:  # a body that is not JSON: a proxy's error page, say
+        except Unreachable as exc:
+            log.warning("wechat unreachable: %s", type(exc).__name__)
             raise errors.UpstreamUnavailable(retry_after=2) from exc
 
 
@@ -237,54 +326,11 @@ def _mapped(errcode: int | None, errmsg: str | None, invalid_code: type[errors.A
     return errors.UpstreamUnavailable(retry_after=30)
 
 
-def _client_class() -> type[WeChatClient]:
-    import requests
-    from wechatpy import WeChatClient
-
-    class Http(requests.Session):
-        """wechatpy sends the token request with no timeout at all: give every request one."""
-
-        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-            if kwargs.get("timeout") is None:
-                kwargs["timeout"] = (CONNECT_TIMEOUT, READ_TIMEOUT)
-            return super().request(*args, **kwargs)
-
-    class Client(WeChatClient):
-        """wechatpy's client, pointed at ``api_base`` everywhere (its token URL is hard-coded)."""
-
-        def __init__(self, appid: str, secret: str, api_base: str, tokens: AccessTokenStore, **kw: Any):
-            super().__init__(appid, secret, session=tokens, **kw)
-            self._http = Http()
-            # No proxy or .netrc is ever configured for WeChat; looking for them (environment,
-            # a file stat, proxy-bypass rules) cost ~0.7 ms a call. The session keeps its pool.
-            self._http.trust_env = False
-            self.API_BASE_URL = api_base + "cgi-bin/"
-            self.wxa.API_BASE_URL = api_base  # client.wxa has its own base, which wins for wxa calls
-            self._token_url = api_base + "cgi-bin/token"
-            self._tokens = tokens
-
-        def fetch_access_token(self) -> dict:
-            # wechatpy calls this when it has no token and when WeChat rejects the one it used.
-            # Another container may already have fetched a fresh one: take that rather than
-            # fetching again, which would invalidate it for everybody.
-            stale = self._tokens.forget(self.access_token_key)
-            shared = self._tokens.get_shared(self.access_token_key)
-            if shared and shared != stale:
-                return {"access_token": shared}
-            return self._fetch_access_token(
-                url=self._token_url,
-                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            )
-
-    return Client
-
-
 @cache
 def get_wechat() -> WeChat:
     """The process-wide WeChat facade, built on first use (never at import)."""
     s = config.settings()
-    client = _client_class()(
-        s.wechat_appid, s.wechat_secret, s.wechat_api_base, AccessTokenStore(), auto_retry=s.wechat_auto_retry
-    )
+    client = Client(s.wechat_appid, s.wechat_secret, s.wechat_api_base, AccessTokenStore(),
+                    auto_retry=s.wechat_auto_retry)
     # Messages from a local or dev stack open the developer build of the mini-program.
     return WeChat(client, s.wechat_appid, "formal" if s.stage == "prod" else "developer")
