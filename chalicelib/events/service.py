@@ -114,15 +114,21 @@ def stored_item(who: str, e: Accepted, received: dict, expires: dict,
         if times is not None:
             times[e.at] = at_and_shard
     return {
-        Event.actor.attr_name: {"S": who},
-        Event.event_id.attr_name: {"S": e.event_id},
-        Event.name.attr_name: {"S": e.name},
-        Event.at.attr_name: at_and_shard[0],
-        Event.received_at.attr_name: received,
-        Event.props.attr_name: {"S": json.dumps(e.props, ensure_ascii=False)},
-        Event.expires_at.attr_name: expires,
-        Event.day_shard.attr_name: at_and_shard[1],
+        _ACTOR: {"S": who},
+        _EVENT_ID: {"S": e.event_id},
+        _NAME: {"S": e.name},
+        _AT: at_and_shard[0],
+        _RECEIVED_AT: received,
+        _PROPS: {"S": json.dumps(e.props, ensure_ascii=False)},
+        _EXPIRES_AT: expires,
+        _DAY_SHARD: at_and_shard[1],
     }
+
+
+# The stored names, read once: each ``Event.x.attr_name`` goes through a descriptor (8 an event).
+_ACTOR, _EVENT_ID, _NAME, _AT, _RECEIVED_AT, _PROPS, _EXPIRES_AT, _DAY_SHARD = (
+    a.attr_name for a in (Event.actor, Event.event_id, Event.name, Event.at, Event.received_at, Event.props,
+                          Event.expires_at, Event.day_shard))
 
 
 def _serialised(attribute: Attribute, value: object) -> dict:
