@@ -6,6 +6,8 @@ Codes are part of the API: the mini-program switches on them, so they never chan
 """
 from __future__ import annotations
 
+from chalicelib import messages
+
 
 class AppError(Exception):
     """A failure with a stable code, an HTTP status and a message fit to show a person."""
@@ -104,11 +106,8 @@ class PurchaseRequired(AppError):
 class OperatorRequired(AppError):
     """An operator function was called without the operator key."""
 
-    code, status, message = (
-        "AUTH_OPERATOR_REQUIRED",
-        403,
-        "This function is for the merchant's staff: send the operator key (HUILIU_OPERATOR_KEY).",
-    )
+    code, status = "AUTH_OPERATOR_REQUIRED", 403
+    message = messages.text(code)
 
 
 class ServerKeyRequired(AppError):
@@ -389,3 +388,95 @@ class BargainNotBuyable(Conflict):
     """Buying before the floor is not allowed by this campaign, or the bargain is bought."""
 
     code, message = "BARGAIN_NOT_BUYABLE", "This bargain cannot be bought now."
+
+
+# Operators (the console). Messages from the catalogue, Chinese first (chalicelib.messages).
+class OperatorLoginRequired(AppError):
+    """An operator function called with neither a session cookie nor a key."""
+
+    code, status = "OPERATOR_LOGIN_REQUIRED", 401
+    message = messages.text(code)
+
+
+class OperatorSessionInvalid(AppError):
+    """The session cookie names no live session: unknown, expired, logged out, revoked, or its
+    operator deleted."""
+
+    code, status = "OPERATOR_SESSION_INVALID", 401
+    message = messages.text(code)
+
+
+class OperatorDisabled(AppError):
+    """The operator's account is disabled (its sessions ended with it)."""
+
+    code, status = "OPERATOR_DISABLED", 401
+    message = messages.text(code)
+
+
+class OperatorLoginFailed(AppError):
+    """Wrong password or unknown name: the same answer for both, so names cannot be probed."""
+
+    code, status = "OPERATOR_LOGIN_FAILED", 401
+    message = messages.text(code)
+
+
+class OperatorLoginRateLimited(RateLimited):
+    """Too many login attempts for this name or from this network."""
+
+    message = messages.text("OPERATOR_LOGIN_RATE_LIMITED")
+
+
+class OperatorForbidden(AppError):
+    """The operator's role does not allow this function."""
+
+    code, status = "OPERATOR_FORBIDDEN", 403
+    message = messages.text(code)
+
+
+class CsrfTokenInvalid(AppError):
+    """A call other than GET made with the session cookie lacks the session's X-CSRF-Token."""
+
+    code, status = "CSRF_TOKEN_INVALID", 403
+    message = messages.text(code)
+
+
+class SharedKeyDisabled(AppError):
+    """The old shared operator key is right, but the owner has not enabled it."""
+
+    code, status = "OPERATOR_SHARED_KEY_DISABLED", 403
+    message = messages.text(code)
+
+
+class OperatorExists(Conflict):
+    """An operator with that login name exists already."""
+
+    code = "OPERATOR_EXISTS"
+    message = messages.text(code)
+
+
+class OperatorNotFound(NotFound):
+    """No operator with that id."""
+
+    code = "OPERATOR_NOT_FOUND"
+    message = messages.text(code)
+
+
+class LastOwner(Conflict):
+    """The change would leave no active owner."""
+
+    code = "OPERATOR_LAST_OWNER"
+    message = messages.text(code)
+
+
+class OperatorNameInvalid(ValidationFailed):
+    """A login name outside 1 to 32 letters, digits or ``. _ - @``."""
+
+    code = "OPERATOR_NAME_INVALID"
+    message = messages.text(code)
+
+
+class OperatorPasswordWeak(ValidationFailed):
+    """A password too short, too long, unprintable or too simple."""
+
+    code = "OPERATOR_PASSWORD_WEAK"
+    message = messages.text(code)

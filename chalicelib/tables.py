@@ -19,6 +19,7 @@ from chalicelib.kept_limits import ErasedAccount
 from chalicelib.limits.models import RateCounter
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
 from chalicelib.metrics.models import MetricRow
+from chalicelib.operators.models import AuditRecord, Operator, OperatorSession
 from chalicelib.outbox.models import OutboxEvent
 from chalicelib.referral.models import (
     DeviceAccount,
@@ -75,4 +76,7 @@ MODELS: tuple[type[Model], ...] = (
     Send,
     MetricRow,
     RateCounter,
+    Operator,
+    OperatorSession,
+    AuditRecord,
 )

@@ -55,6 +55,11 @@ class Limits:
     anonymous_ids_per_address: Limit = Limit("anonymous-id-address", 120, 60)
     # The daily help cap bounds what helps achieve; this bounds what hammering costs us.
     bargain_helps_per_user: Limit = Limit("bargain-help-user", 20, 60)
+    # Operators' console logins: guessing a password, per name (counted whether the name exists
+    # or not, so the budget says nothing about which do) and per address (many names from one
+    # place). A person who mistypes has ten tries a quarter hour.
+    operator_logins_per_name: Limit = Limit("operator-login-name", 10, 900)
+    operator_logins_per_address: Limit = Limit("operator-login-address", 100, 900)
 
 
 LIMITS = Limits()

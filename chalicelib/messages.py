@@ -1,0 +1,54 @@
+"""The message catalogue: what a person reads, by stable code, Chinese first.
+
+``text(code)`` is the zh-CN message; ``text(code, "en")`` the English one, for the console's
+language switch. Error classes take their message from here (``chalicelib.errors``), so no
+message is written in a code path. Codes not yet in the catalogue keep their class's message.
+"""
+from __future__ import annotations
+
+DEFAULT = "zh-CN"
+LANGUAGES = ("zh-CN", "en")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "OPERATOR_LOGIN_REQUIRED": "请先登录运营后台。",
+        "OPERATOR_SESSION_INVALID": "登录已过期或已被注销，请重新登录。",
+        "OPERATOR_DISABLED": "该运营账号已停用，请联系店主。",
+        "OPERATOR_LOGIN_FAILED": "账号或密码错误。",
+        "OPERATOR_LOGIN_RATE_LIMITED": "登录尝试过于频繁，请稍后再试。",
+        "OPERATOR_FORBIDDEN": "当前角色无权进行此操作。",
+        "CSRF_TOKEN_INVALID": "页面已失效，请刷新后重试（缺少或错误的 X-CSRF-Token）。",
+        "OPERATOR_SHARED_KEY_DISABLED": "共享运营密钥未启用，请使用个人账号登录，或由店主在设置中启用。",
+        "AUTH_OPERATOR_REQUIRED": "运营密钥不正确。",
+        "OPERATOR_EXISTS": "该登录名已被使用。",
+        "OPERATOR_NOT_FOUND": "找不到该运营账号。",
+        "OPERATOR_LAST_OWNER": "这是最后一位店主，不能停用或更改其角色；请先添加另一位店主。",
+        "OPERATOR_NAME_INVALID": "登录名须为 1–32 个字母、数字或 . _ - @。",
+        "OPERATOR_PASSWORD_WEAK": "密码须为 10–128 个可打印字符，且不能过于简单。",
+        "AUDIT_CURSOR_INVALID": "分页游标无效，请从第一页重新读取。",
+    },
+    "en": {
+        "OPERATOR_LOGIN_REQUIRED": "Log in to the console first.",
+        "OPERATOR_SESSION_INVALID": "The session has expired or was ended; log in again.",
+        "OPERATOR_DISABLED": "This operator account is disabled; ask the owner.",
+        "OPERATOR_LOGIN_FAILED": "Wrong name or password.",
+        "OPERATOR_LOGIN_RATE_LIMITED": "Too many login attempts; try again later.",
+        "OPERATOR_FORBIDDEN": "Your role may not do this.",
+        "CSRF_TOKEN_INVALID": "The page is stale; reload it and try again (X-CSRF-Token missing or wrong).",
+        "OPERATOR_SHARED_KEY_DISABLED": "The shared operator key is off: log in with your own account, "
+                                        "or have the owner enable it in the settings.",
+        "AUTH_OPERATOR_REQUIRED": "The operator key is not right.",
+        "OPERATOR_EXISTS": "That login name is taken.",
+        "OPERATOR_NOT_FOUND": "No such operator.",
+        "OPERATOR_LAST_OWNER": "This is the last owner: it cannot be disabled or given another role; "
+                               "add another owner first.",
+        "OPERATOR_NAME_INVALID": "A login name is 1 to 32 letters, digits or . _ - @.",
+        "OPERATOR_PASSWORD_WEAK": "A password is 10 to 128 printable characters, and not too simple.",
+        "AUDIT_CURSOR_INVALID": "The paging cursor is not valid; read from the first page again.",
+    },
+}
+
+
+def text(code: str, language: str = DEFAULT) -> str:
+    """The message for ``code`` in ``language`` (falling back to zh-CN, then to the code)."""
+    return CATALOGUE.get(language, {}).get(code) or CATALOGUE[DEFAULT].get(code) or code

@@ -1,0 +1,91 @@
+"""What each operator route changes, in one place: how to name its target from the call, and
+how to read the stored item before and after (for the audit log). A route missing here is still
+audited (its path parameters and its answer); a test lists the change routes of the app and
+fails on any not named here, so a new route cannot be forgotten.
+
+``INLINE``: the view writes its audit record in the transaction of its change.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import config, errors
+
+
+@dataclass(frozen=True)
+class Target:
+    name: Callable[[Any], dict[str, Any]]  # call -> what the change names
+    load: Callable[[dict[str, Any]], Any] | None  # names -> the stored item, or None: use the answer
+
+
+INLINE = object()
+
+
+def _coupon_template(names: dict[str, Any]) -> Any:
+    from chalicelib.coupons import service as coupons
+    from chalicelib.coupons import store
+
+    try:
+        t = store.template(names["templateId"])
+    except errors.NotFound:
+        return None
+    issued, total = coupons.stock_report(t)
+    return {"template": t.attribute_values, "stock": {"issued": issued, "total": total}}
+
+
+def _rule_book(names: dict[str, Any]) -> Any:
+    from chalicelib.rulebook import Rule
+
+    try:
+        return json.loads(Rule.get(names["name"], consistent_read=True).body)
+    except DoesNotExist:
+        return None
+
+
+def _groupbuy_activity(names: dict[str, Any]) -> Any:
+    from chalicelib.groupbuy import service as groupbuy
+
+    try:
+        return groupbuy.activity(names["activityId"]).attribute_values
+    except errors.NotFound:
+        return None
+
+
+def _bargain_campaign(names: dict[str, Any]) -> Any:
+    from chalicelib.bargain.models import Campaign
+    from chalicelib.shop.service import SHOP_ID
+
+    try:
+        return Campaign.get(SHOP_ID, names["campaignId"], consistent_read=True).attribute_values
+    except DoesNotExist:
+        return None
+
+
+def _clock(names: dict[str, Any]) -> Any:
+    return {"now": config.iso(config.utcnow())}
+
+
+TARGETS: dict[tuple[str, str], Any] = {
+    ("POST", "/operator/coupon-templates"): Target(lambda c: {"templateId": c.body.template_id}, _coupon_template),
+    ("PATCH", "/operator/coupon-templates/{template_id}"): Target(lambda c: {"templateId": c.path["template_id"]},
+                                                                  _coupon_template),
+    ("PUT", "/operator/rules/{name}"): Target(lambda c: {"name": c.path["name"]}, _rule_book),
+    ("POST", "/operator/groupbuy/activities"): Target(lambda c: {"activityId": c.body.activity_id},
+                                                      _groupbuy_activity),
+    ("POST", "/operator/bargain/campaigns"): Target(lambda c: {"campaignId": c.body.campaign_id}, _bargain_campaign),
+    ("POST", "/operator/jobs/{job}"): Target(lambda c: {"job": c.path["job"]}, None),
+    ("POST", "/operator/metrics/rollup"): Target(
+        lambda c: {"from": c.body.first.isoformat(), "to": c.body.last.isoformat()}, None),
+    ("PUT", "/operator/clock"): Target(lambda c: {"clock": "simulated"}, _clock),
+    # The console's own: operators and settings, audited in their transactions.
+    ("POST", "/operator/operators"): INLINE,
+    ("PATCH", "/operator/operators/{operator_id}"): INLINE,
+    ("POST", "/operator/operators/{operator_id}/password"): INLINE,
+    ("POST", "/operator/operators/{operator_id}/revoke-sessions"): INLINE,
+    ("PUT", "/operator/settings"): INLINE,
+}
