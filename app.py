@@ -9,6 +9,7 @@ from chalicelib.api import (
     bargain_views,
     catalogue_views,
     checkin_views,
+    console_views,
     contract_views,
     coupon_views,
     event_views,
@@ -40,6 +41,7 @@ app.register_blueprint(member_views.bp)
 app.register_blueprint(server_views.bp)
 app.register_blueprint(catalogue_views.bp)
 app.register_blueprint(operator_views.bp)
+app.register_blueprint(console_views.bp)
 app.register_blueprint(metric_views.bp)
 app.register_blueprint(admin_views.bp)
 app.register_blueprint(contract_views.bp)

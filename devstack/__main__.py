@@ -156,6 +156,8 @@ def _interrupt(*_: object) -> NoReturn:
 
 
 def banner(kind: str, api_port: int, db_url: str, wechat_port: int, created: int, seeded: int) -> str:
+    from infra.seed import DEMO_OWNER, DEMO_PASSWORD  # imported once the tables are made, like the seed
+
     api, wechat_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{wechat_port}/"
     return f"""
 huiliu local stack is up ({kind}).
@@ -173,6 +175,9 @@ Then authorise the phone number (purchase level), with the token from the login:
 
 Simulate a population (in another terminal): make simulate{_simulate_args(api_port, wechat_port)}
 Operator dashboard: {api}/admin#key={LOCAL_ENV["HUILIU_OPERATOR_KEY"]}
+Operator console login (the demo owner): name {DEMO_OWNER}, password {DEMO_PASSWORD}
+  curl -s -c /tmp/huiliu-op -X POST {api}/operator/login -H 'Content-Type: application/json' -d '{{"name": "{DEMO_OWNER}", "password": "{DEMO_PASSWORD}"}}'
+  curl -s -b /tmp/huiliu-op {api}/operator/me    # other calls than GET also send -H "X-CSRF-Token: <csrfToken>"
 
 Ctrl-C stops everything."""
 

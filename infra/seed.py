@@ -17,6 +17,10 @@ from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy import service as groupbuy
 from infra.catalogue import loader
 
+# The local stack's first owner (``make dev`` prints it). Only the local stage gets it: its
+# password is in this file.
+DEMO_OWNER, DEMO_PASSWORD = "demo-owner", "huiliu-demo-owner"
+
 
 def coupon_templates(now: datetime) -> list[coupons.TemplateSpec]:
     T = coupons.TemplateSpec
@@ -81,7 +85,22 @@ def seed(now: datetime | None = None) -> int:
             create()
         except errors.Conflict:  # seeded before: its stock, issued coupons and groups stay as they are
             pass
-    return catalogue.size() + len(created)
+    return catalogue.size() + len(created) + demo_owner(now)
+
+
+def demo_owner(now: datetime) -> int:
+    """The demo owner, once; never in a deployed stage. The shared operator key stays on in the
+    local stage (its default there), so the local scripts and the dashboard link keep working."""
+    from chalicelib.operators import service, store
+
+    if config.stage() != "local" or store.operator(DEMO_OWNER) is not None:
+        return 0
+    seeder = service.Actor("demo-seed", "demo seed (infra/seed.py)", "owner", route=("SEED", "python -m infra.seed"))
+    try:
+        service.create_operator(seeder, DEMO_OWNER, "owner", DEMO_PASSWORD, idempotency_key=None, now=now)
+    except errors.Conflict:  # another seed run got there first
+        return 0
+    return 1
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 It registers the Chalice route and wraps the view so that, in this order, the body is parsed
 and validated (msgspec), the caller's token is checked against the level the function
 declares, the view runs, and whatever it raises becomes ``{"error": {"code", "message"}}``.
+An operator function also declares its ``capability`` (``chalicelib.operators.roles``: read,
+change or owner; by default read for GET, change otherwise): the caller's role decides, and a
+change is audited (``chalicelib.operators.access``).
 Chalice catches route exceptions before middleware can see them, so this is where they end.
 """
 from __future__ import annotations
@@ -28,6 +31,7 @@ from chalicelib.auth.levels import (
     USER_LEVELS,
     satisfies,
 )
+from chalicelib.operators import roles
 from chalicelib.store.transactions import is_transient, request_guard
 
 log = logging.getLogger(__name__)
@@ -40,12 +44,13 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 class Call:
     """What a view gets: the parsed body, the caller, path parameters and the time."""
 
-    __slots__ = ("request", "body", "path", "now", "_token", "_account", "_erasing_ok")
+    __slots__ = ("request", "body", "path", "now", "_token", "_account", "_erasing_ok", "actor")
 
     def __init__(self, request: Request, token: tokens.Principal | None, body: Any, path: dict[str, str],
                  now: datetime, *, account: Account | None = None, erasing_ok: bool = False) -> None:
         self.request, self.body, self.path, self.now = request, body, path, now
         self._token, self._account, self._erasing_ok = token, account, erasing_ok
+        self.actor: Any = None  # an operator function's caller (chalicelib.operators.service.Actor)
 
     @property
     def principal(self) -> Account | None:
@@ -97,15 +102,20 @@ def route(
     erasing_ok: bool = False,
     answer: type | str | None = None,
     query: type | None = None,
+    capability: str | None = None,
 ) -> Callable[[View], Callable[..., Response]]:
     """Register ``fn(call) -> dict | None | Response`` as ``method path`` needing level ``auth``.
 
     ``erasing_ok``: the account may be in the middle of its erasure (only the erasure's own retry).
     ``answer`` (a msgspec Struct, or a media type for a page) and ``query`` (a Struct whose fields
     are the query parameters) are read only by the OpenAPI document (``chalicelib.api.openapi``).
+    ``capability``: what an operator function needs of the caller's role (``roles.CAPABILITIES``).
     """
     if auth not in USER_LEVELS + MERCHANT_LEVELS:
         raise ValueError(f"unknown authorisation level {auth!r}")
+    capability = capability or roles.default_capability(method)
+    if capability not in roles.CAPABILITIES or (auth != OPERATOR and capability != roles.default_capability(method)):
+        raise ValueError(f"capability {capability!r} is for operator functions, one of {roles.CAPABILITIES}")
 
     def register(fn: View) -> Callable[..., Response]:
         @functools.wraps(fn)
@@ -115,7 +125,10 @@ def route(
                 if any(len(v) > MAX_PATH_PARAM for v in path_params.values()):
                     raise errors.NotFound()  # no id of ours is that long; keep it away from DynamoDB
                 now = config.utcnow()
-                if auth in MERCHANT_LEVELS:
+                if auth == OPERATOR:
+                    call = _operator_call(request, method, path, capability, path_params, now)
+                    call.body = _body(request, body, max_body)
+                elif auth in MERCHANT_LEVELS:
                     call = Call(request, _merchant(request, auth), _body(request, body, max_body), path_params, now)
                 else:
                     call = _user_call(request, auth, now, path_params, erasing_ok)
@@ -124,7 +137,7 @@ def route(
                 if call._account is not None and not erasing_ok:
                     guarded = request_guard.set(accounts.still_active(call._account.user_id))
                 try:
-                    result = fn(call)
+                    result = fn(call) if call.actor is None else _operator_access().perform(call, fn, capability=capability)
                 finally:
                     if guarded is not None:
                         request_guard.reset(guarded)
@@ -145,6 +158,7 @@ def route(
         view.auth = auth  # type: ignore[attr-defined]  # read by the manifest and bad-input tests
         view.body = body  # type: ignore[attr-defined]
         view.status, view.answer, view.query = status, answer, query  # type: ignore[attr-defined]
+        view.method, view.capability = method, (capability if auth == OPERATOR else None)  # type: ignore[attr-defined]
         bp.route(path, methods=[method], content_types=["application/json"])(view)
         return view
 
@@ -172,6 +186,21 @@ def _merchant(request: Request, needed: str) -> None:
     if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(), expected.encode()):
         raise errors.OperatorRequired() if needed == OPERATOR else errors.ServerKeyRequired()
     return None
+
+
+def _operator_call(request: Request, method: str, path: str, capability: str, params: dict[str, str],
+                   now: datetime) -> Call:
+    """The operator behind the session cookie (or the shared key, if the owner allows it), whose
+    role must grant ``capability``."""
+    call = Call(request, None, None, params, now)
+    call.actor = _operator_access().authenticate(request, method=method, path=path, capability=capability, now=now)
+    return call
+
+
+def _operator_access() -> Any:
+    from chalicelib.operators import access  # with the first operator call, not at cold start
+
+    return access
 
 
 def _user_call(request: Request, needed: str, now: datetime, path: dict[str, str], erasing_ok: bool) -> Call:

@@ -36,6 +36,7 @@ import msgspec
 from chalicelib import errors
 from chalicelib.api.http import MAX_PATH_PARAM, optional
 from chalicelib.auth.levels import ANONYMOUS, OPERATOR, PURCHASE, SERVER, SESSION
+from chalicelib.operators import roles
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
@@ -48,6 +49,9 @@ SECURITY_SCHEMES = {
                                  "(level purchase)."},
     "operatorKey": {"type": "http", "scheme": "bearer",
                     "description": "The merchant staff's key, HUILIU_OPERATOR_KEY (local stack: local-operator-key)."},
+    "operatorSession": {"type": "apiKey", "in": "cookie", "name": "__Host-huiliu-op",
+                        "description": "An operator's session from POST /operator/login (HttpOnly; named huiliu-op "
+                                       "in the local stage); every call but a GET also sends its X-CSRF-Token."},
     "serverKey": {"type": "http", "scheme": "bearer",
                   "description": "The merchant order system's key, HUILIU_SERVER_KEY (local stack: local-server-key)."},
 }
@@ -72,6 +76,10 @@ OPENAPI_SCHEMA = {
                    "paths": {"type": "object"}, "components": {"type": "object"}},
     "description": "An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0): this one.",
 }
+CSRF_TOKEN = {"name": "X-CSRF-Token", "in": "header", "required": False,
+              "description": "The session's CSRF token (POST /operator/login, GET /operator/me): required with "
+                             "the session cookie, not with the operator key.",
+              "schema": {"type": "string", "maxLength": 128}}
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
                    "description": "The same key, the same result, however often the request is sent.",
                    "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
@@ -182,6 +190,8 @@ def _operation(path: str, method: str, view: Any, manifest: dict, known: dict[st
         params.append({"query": view.query})  # expanded once its schema is known
     if idempotent:
         params.append(IDEMPOTENCY_KEY)
+    if level == OPERATOR and roles.needs_csrf(method):
+        params.append(CSRF_TOKEN)
     if params:
         op["parameters"] = params
     if view.body is not None:
@@ -197,7 +207,7 @@ def _security(level: str, reads_caller: bool) -> list[dict]:
         return [{}, {"userToken": []}] if reads_caller else [{}]
     if level in (SESSION, PURCHASE):
         return [{"userToken": []}]
-    return [{"operatorKey": []}] if level == OPERATOR else [{"serverKey": []}]
+    return [{"operatorSession": []}, {"operatorKey": []}] if level == OPERATOR else [{"serverKey": []}]
 
 
 def _success(view: Any) -> dict:
@@ -246,7 +256,7 @@ def _errors(view: Any, manifest: dict, known: dict[str, int], *, idempotent: boo
     if view.auth == ANONYMOUS and reads_caller:
         add("AUTH_USER_NOT_FOUND")
     if view.auth == OPERATOR:
-        add("AUTH_REQUIRED", "AUTH_OPERATOR_REQUIRED")
+        add(*roles.wrapper_errors(view.capability, view.method))
     if view.auth == SERVER:
         add("AUTH_REQUIRED", "AUTH_SERVER_KEY_REQUIRED")
     if has_params:

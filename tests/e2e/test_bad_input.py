@@ -15,7 +15,9 @@ from chalicelib.api import fallback_views
 from chalicelib.api.http import optional
 from chalicelib.api.json_depth import MAX_DEPTH
 from chalicelib.api.schemas import Dated
+from chalicelib.operators import roles
 from tests.conftest import fresh
+from tests.e2e.operator_sessions import owner_headers
 
 # Every function's route; not the catch-all, which answers 404/405 before any body or token
 # (tests/e2e/test_fallback.py).
@@ -48,10 +50,14 @@ def level(method: str, path: str) -> str:
     return application.app.routes[path][method].view_function.auth
 
 
-def credential(api, name: str, method: str, path: str) -> str:
-    """What the function asks for, so the body, not the caller, is what gets refused."""
+def credential(api, name: str, method: str, path: str) -> dict:
+    """What the function asks for, so the body, not the caller, is what gets refused: an owner's
+    session for the owner's own functions (the shared key acts as a marketer)."""
     s = config.settings()
-    return {"operator": s.operator_key, "server": s.server_key}.get(level(method, path)) or api.purchase_token(name)
+    if getattr(application.app.routes[path][method].view_function, "capability", None) == roles.OWNER_ONLY:
+        return {"headers": owner_headers(api)}
+    return {"token": {"operator": s.operator_key, "server": s.server_key}.get(level(method, path))
+            or api.purchase_token(name)}
 
 
 @pytest.mark.parametrize("method,path", WITH_BODY)
@@ -59,7 +65,7 @@ def credential(api, name: str, method: str, path: str) -> str:
 def test_a_malformed_body_is_a_4xx_with_a_code(api, name, method, path, case):
     if optional(application.app.routes[path][method].view_function.body) and case in FINE_WITHOUT_A_BODY:
         pytest.skip("a function whose body is optional accepts none, or any JSON object")
-    response = api.call(method, concrete(path), raw=BAD_BODIES[case], token=credential(api, name, method, path))
+    response = api.call(method, concrete(path), raw=BAD_BODIES[case], **credential(api, name, method, path))
 
     assert response.status_code in (400, 413, 422), (case, response.status_code, response.text)
     assert set(response.json) == {"error"} and response.json["error"]["code"].isupper()
@@ -83,7 +89,7 @@ def test_deep_nesting_from_anyone_is_refused_before_decoding(api, method, path):
 
 @pytest.mark.parametrize("method,path", ROUTES)
 def test_deep_nesting_from_an_authorised_caller_is_refused_before_decoding(api, name, method, path):
-    response = api.call(method, concrete(path), raw=DEEP, token=credential(api, name, method, path))
+    response = api.call(method, concrete(path), raw=DEEP, **credential(api, name, method, path))
 
     assert response.status_code == 400 and response.json["error"]["code"] == "JSON_TOO_DEEP", response.text
 
