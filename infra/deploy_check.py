@@ -11,7 +11,9 @@ port, no real credentials: every client points at it and the AWS config files ar
    environment): the stage refuses to work, 503 ``NOT_CONFIGURED`` on a route and a scheduled
    job that does nothing, and says why in its log without a secret's value;
 3. the secret replaced with one from ``infra.secrets`` and the appid set, then new containers:
-   an operator sets the wake-up rule book, a user logs in, binds a phone and checks in, another
+   the shared operator key is refused (off by default in a deployed stage), the first owner is
+   made with ``python -m infra.operators create-owner``, logs in and sets the wake-up rule book
+   with the session cookie and its CSRF token, a user logs in, binds a phone and checks in, another
    subscribes to the check-in reminder, an unknown path gets 404 in our shape, the
    ``wakeup-habit`` schedule enqueues the due user and the ``fanout-worker`` handler, fed the
    queue's messages as Lambda would, sends the reminder through the WeChat sandbox, once.
@@ -111,6 +113,7 @@ class Stage:
         self.paths = list(api["Properties"]["DefinitionBody"]["paths"])
         self.hosts: list[Host] = []
         self.env: dict[str, str] = {}  # for every container started from now on
+        self.answered: dict[str, str] = {}  # the last call's answer headers
         import botocore.session
 
         session = botocore.session.Session()
@@ -143,14 +146,29 @@ class Stage:
         self.hosts.append(host)
         return host
 
-    def call(self, host: Host, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-        """An HTTP request routed as API Gateway routes it; the status and the JSON body."""
+    def call(self, host: Host, method: str, path: str, body: Any = None, token: str | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """An HTTP request routed as API Gateway routes it; the status and the JSON body (the
+        answer's headers in ``self.answered``)."""
         found = lambda_events.resource_for(self.paths, path)
         expect(found is not None, f"no resource for {path}")
         assert found is not None
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        result = host.invoke(lambda_events.api(method, path, found[0], found[1], body=body, headers=headers))
+        sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+        result = host.invoke(lambda_events.api(method, path, found[0], found[1], body=body, headers=sent))
+        self.answered = result.get("headers") or {}
         return result["statusCode"], lambda_events.response_json(result)
+
+    def first_owner(self, name: str, password: str) -> None:
+        """``python -m infra.operators create-owner`` on the emulator's tables, as a deployer runs it."""
+        env = {**os.environ, "AWS_ENDPOINT_URL": self.endpoint, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+               "AWS_ACCESS_KEY_ID": "emulated", "AWS_SECRET_ACCESS_KEY": "emulated",
+               "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+        env.pop("HUILIU_DYNAMODB_ENDPOINT", None)
+        done = subprocess.run([sys.executable, "-m", "infra.operators", "create-owner", "--stage", STAGE, "--name", name],
+                              input=password + "\n", env=env, capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+        expect(done.returncode == 0, f"create-owner: {done.stdout} {done.stderr}")
+        expect(password not in done.stdout + done.stderr, "create-owner showed the password")
 
     def schedule(self, host: Host) -> None:
         """The job's EventBridge event; the handler returns nothing."""
@@ -224,6 +242,14 @@ def works(stage: Stage, sandbox: Any, operator_key: str) -> str:
     # them, if the rule book's hours allow (not at 23:00 in China).
     rules = {"quietFrom": min(hour + 1, 23), "quietUntil": hour, "holdoutPercent": 0}
     status, body = stage.call(api, "PUT", "/operator/rules/wakeup", rules, token=operator_key)
+    expect(status == 403 and body["error"]["code"] == errors.SharedKeyDisabled.code, f"shared key: {status} {body}")
+    owner, password = "owner", uuid.uuid4().hex
+    stage.first_owner(owner, password)
+    status, session = stage.call(api, "POST", "/operator/login", {"name": owner, "password": password})
+    cookie = stage.answered.get("Set-Cookie", "")
+    expect(status == 200 and cookie.startswith("__Host-huiliu-op=") and "; Secure" in cookie, f"login: {status} {cookie}")
+    console = {"Cookie": cookie.split(";")[0], "X-CSRF-Token": session["csrfToken"]}
+    status, body = stage.call(api, "PUT", "/operator/rules/wakeup", rules, headers=console)
     expect(status == 200, f"rule book: {status} {body}")
 
     buyer, reminded = f"b{uuid.uuid4().hex[:8]}", f"r{uuid.uuid4().hex[:8]}"
