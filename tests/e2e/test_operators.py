@@ -6,16 +6,19 @@ test shares a rate-limit budget with another.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import uuid
+from datetime import timedelta
 
 import pytest
 from chalice.local import LambdaEventConverter
 
 import app as application
 from chalicelib import config
-from chalicelib.limits.rules import LIMITS
+from chalicelib.limits import rules as limit_rules
+from chalicelib.limits.rules import LIMITS, Limit
 from chalicelib.operators import access, roles, service, store, targets
 from chalicelib.operators.models import CONSOLE, SETTINGS, Operator
 
@@ -122,29 +125,39 @@ def test_names_are_folded_so_case_does_not_make_another_account(api):
 
 
 def test_logins_are_limited_per_name_and_per_address(api, monkeypatch):
-    now = config.utcnow()
-    monkeypatch.setattr(config, "utcnow", lambda: now)  # one window for the whole test
+    now = config.utcnow() + timedelta(days=1)  # one window for the whole test, ending well after it
+    monkeypatch.setattr(config, "utcnow", lambda: now)
+    # Smaller budgets, the same mechanism (the figures are chalicelib/limits/rules.py's).
+    small = dataclasses.replace(LIMITS, operator_logins_per_name=Limit("operator-login-name", 3, 900),
+                                operator_logins_per_address=Limit("operator-login-address", 8, 900))
+    monkeypatch.setattr(limit_rules, "LIMITS", small)
     name = operator(roles.ANALYST)
-    for _ in range(LIMITS.operator_logins_per_name.count):
+    for _ in range(3):
         assert api.call("POST", "/operator/login", {"name": name, "password": "wrong password"}).status_code == 401
     refused = api.call("POST", "/operator/login", {"name": name, "password": PASSWORD})
     assert refused.status_code == 429 and code(refused) == "RATE_LIMITED"
-    assert 1 <= int(refused.headers["Retry-After"]) <= LIMITS.operator_logins_per_name.seconds
+    assert 1 <= int(refused.headers["Retry-After"]) <= 900
     assert refused.json["error"]["message"] == "登录尝试过于频繁，请稍后再试。"
     # An unknown name has a budget too, so the limit does not tell which names exist.
     ghost = "ghost-" + uuid.uuid4().hex[:8]
-    for _ in range(LIMITS.operator_logins_per_name.count):
-        api.call("POST", "/operator/login", {"name": ghost, "password": "wrong password"})
+    for _ in range(3):
+        assert api.call("POST", "/operator/login", {"name": ghost, "password": "wrong password"}).status_code == 401
     assert api.call("POST", "/operator/login", {"name": ghost, "password": "x"}).status_code == 429
 
-    # Per address: many names from one place.
+    # Per address: many names from one place; another address is not held back.
     monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", f"198.51.100.{random.randint(1, 254)}")
-    sent = 0
-    while sent < LIMITS.operator_logins_per_address.count:
-        api.call("POST", "/operator/login", {"name": f"spray-{sent}-{uuid.uuid4().hex[:6]}", "password": "x" * 10})
-        sent += 1
-    refused = api.call("POST", "/operator/login", {"name": operator(roles.ANALYST), "password": PASSWORD})
-    assert refused.status_code == 429
+    for _ in range(8):
+        assert api.call("POST", "/operator/login", {"name": f"spray-{uuid.uuid4().hex[:6]}", "password": "x" * 10}
+                        ).status_code == 401
+    someone = operator(roles.ANALYST)
+    assert api.call("POST", "/operator/login", {"name": someone, "password": PASSWORD}).status_code == 429
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", f"203.0.113.{random.randint(1, 254)}")
+    assert api.call("POST", "/operator/login", {"name": someone, "password": PASSWORD}).status_code == 200
+
+
+def test_the_login_budgets_are_those_of_the_design_notes():
+    assert (LIMITS.operator_logins_per_name.count, LIMITS.operator_logins_per_name.seconds) == (10, 900)
+    assert (LIMITS.operator_logins_per_address.count, LIMITS.operator_logins_per_address.seconds) == (100, 900)
 
 
 # CSRF and roles.
@@ -384,3 +397,12 @@ def test_a_login_rehashes_a_password_stored_with_older_parameters(api):
     stored = store.operator(name).password_hash
     assert stored != old and "m=19456,t=2,p=1" in stored
     Console(api, name)  # the new hash verifies the same password
+
+
+def test_make_dev_prints_the_demo_owners_login():
+    from devstack.__main__ import banner
+    from infra.seed import DEMO_OWNER, DEMO_PASSWORD
+
+    shown = banner("moto", 8080, "http://127.0.0.1:8000", 8090, 0, 0)
+    assert f"name {DEMO_OWNER}, password {DEMO_PASSWORD}" in shown
+    assert "http://127.0.0.1:8080/operator/login" in shown
