@@ -1,7 +1,7 @@
 """The only code that talks to WeChat.
 
 WeChat's HTTP API is called over one urllib3 pool per process (wechatpy's client and requests
-added about 1.5 ms a call and no behaviour we need; its crypto still decrypts the legacy
+added ~0.7 ms of CPU a call and no behaviour we need; its crypto still decrypts the legacy
 phone form). Every WeChat answer becomes either a small result object or one of our errors
 (``chalicelib.errors``), so no caller ever sees an errcode or a transport exception. The access
 token is shared by every Lambda through DynamoDB (``AccessTokenStore``): WeChat invalidates the

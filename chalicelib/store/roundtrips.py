@@ -36,6 +36,36 @@ def _dispatch(self: Connection, operation_name: str, operation_kwargs: dict[str,
 
 Connection.dispatch = _dispatch  # type: ignore[method-assign]
 
+# One botocore client per distinct client configuration, not one per model: PynamoDB builds a
+# client (and so a connection pool) for every model class, so a request touching four tables
+# kept four connections to DynamoDB, each with its own handshake in a cold container and its
+# own ~10 ms of client construction. Clients are thread-safe; building one is not, and a race
+# here only builds one more. PynamoDB's check for credentials a flaky metadata service left
+# empty still applies: such a client is built again.
+_clients: dict[tuple, Any] = {}
+_build_client = Connection.client.fget
+
+
+def _usable(client: Any) -> bool:
+    return client is not None and not (client._request_signer and not client._request_signer._credentials)
+
+
+def _shared_client(self: Connection) -> Any:
+    if _usable(self._client):
+        return self._client
+    key = (self.region, self.host, self._connect_timeout_seconds, self._read_timeout_seconds,
+           self._max_retry_attempts_exception, self._max_pool_connections, repr(self._retry_configuration),
+           repr(self._extra_headers))
+    client = _clients.get(key)
+    if not _usable(client):
+        self._client = None
+        client = _clients[key] = _build_client(self)
+    self._client = client
+    return client
+
+
+Connection.client = property(_shared_client)  # type: ignore[method-assign, assignment]
+
 
 @contextmanager
 def counting() -> Iterator[Counter[str]]:
