@@ -60,7 +60,7 @@ def view(op: Operator) -> dict[str, Any]:
 
 
 def _snapshot(op: Operator | None) -> dict[str, Any] | None:
-    return None if op is None else {k: v for k, v in view(op).items()} | {"generation": int(op.generation or 0)}
+    return None if op is None else view(op) | {"generation": int(op.generation or 0)}
 
 
 # Logging in and out.

@@ -406,3 +406,24 @@ def test_make_dev_prints_the_demo_owners_login():
     shown = banner("moto", 8080, "http://127.0.0.1:8000", 8090, 0, 0)
     assert f"name {DEMO_OWNER}, password {DEMO_PASSWORD}" in shown
     assert "http://127.0.0.1:8080/operator/login" in shown
+
+
+def test_a_change_stands_when_its_audit_cannot_be_read_or_written(api, monkeypatch):
+    marketer = Console(api, operator(roles.MARKETER))
+    rules = marketer.call("GET", "/operator/rules/segments").json["rules"] or {}
+    calls = {"n": 0}
+    real = targets.TARGETS[("PUT", "/operator/rules/{name}")]
+
+    def flaky(names):
+        calls["n"] += 1
+        if calls["n"] > 1:  # the read after the change
+            raise RuntimeError("storage gone")
+        return real.load(names)
+
+    monkeypatch.setitem(targets.TARGETS, ("PUT", "/operator/rules/{name}"), targets.Target(real.name, flaky))
+    def lost(item):
+        raise RuntimeError("audit table gone")
+
+    monkeypatch.setattr(store, "record", lost)
+    done = marketer.call("PUT", "/operator/rules/segments", rules)
+    assert done.status_code == 200, done.text
