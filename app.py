@@ -2,7 +2,7 @@
 from chalice import Chalice, Cron, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib import config, fanout, logs, readiness, schedules, tracing
+from chalicelib import config, fanout, lazy, logs, readiness, tracing
 from chalicelib.api import (
     admin_views,
     auth_views,
@@ -23,6 +23,9 @@ from chalicelib.api import (
     server_views,
     shop_views,
 )
+
+# What the schedules run loads when one runs (chalicelib.lazy), not in every function's cold start.
+schedules = lazy.module("chalicelib.schedules")
 
 logs.configure()
 tracing.enable()

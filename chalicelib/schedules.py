@@ -10,14 +10,16 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 import msgspec
 
-from chalicelib import config, readiness
-from chalicelib.groupbuy import service as groupbuy
-from chalicelib.wakeup import service as wakeup
+from chalicelib import config, lazy, readiness
+
+# A job's code loads when it runs (chalicelib.lazy), not in every function's cold start.
+groupbuy = lazy.module("chalicelib.groupbuy.service")
+rollup = lazy.module("chalicelib.metrics.rollup")
+wakeup = lazy.module("chalicelib.wakeup.service")
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +32,8 @@ JOBS: dict[str, Job] = {
     "wakeup-cart": lambda now, stop_at: wakeup.run_cart(now=now, stop_at=stop_at).as_dict(),
     "wakeup-post-purchase": lambda now, stop_at: wakeup.run_post_purchase(now=now, stop_at=stop_at).as_dict(),
     "wakeup-habit": lambda now, stop_at: wakeup.run_habit(now=now, stop_at=stop_at).as_dict(),
-    "metrics-rollup": lambda now, stop_at: _rollup().yesterday(now, stop_at),
+    "metrics-rollup": lambda now, stop_at: rollup.yesterday(now, stop_at),
 }
-
-
-def _rollup() -> ModuleType:
-    # Imported when the nightly job runs, not in every function's cold start.
-    from chalicelib.metrics import rollup
-
-    return rollup
 
 
 def run(name: str, now: datetime | None = None, *, context: Any = None, budget: float | None = None) -> dict:

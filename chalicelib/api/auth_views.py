@@ -7,19 +7,23 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, privacy
+from chalicelib import config, errors, lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
 from chalicelib.api.limiting import caller_network
-from chalicelib.auth import anonymous, service
+from chalicelib.auth import anonymous
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.config import china_day, iso
-from chalicelib.events import service as events
-from chalicelib.limits import service as limits
-from chalicelib.limits.rules import LIMITS
-from chalicelib.members import service as members
-from chalicelib.wechat import get_wechat
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+events = lazy.module("chalicelib.events.service")
+limits = lazy.module("chalicelib.limits.service")
+limit_rules = lazy.module("chalicelib.limits.rules")
+members = lazy.module("chalicelib.members.service")
+privacy = lazy.module("chalicelib.privacy")
+service = lazy.module("chalicelib.auth.service")
+wechat = lazy.module("chalicelib.wechat")
 
 bp = Blueprint(__name__)
 
@@ -53,7 +57,7 @@ class PhoneBody(msgspec.Struct, rename="camel"):
 def login(call: Call) -> dict:
     body: LoginBody = call.body
     # Before WeChat is asked: a flood of made-up codes would spend the app's quota there.
-    limit = LIMITS.invite_logins_per_address if body.invite else LIMITS.logins_per_address
+    limit = limit_rules.LIMITS.invite_logins_per_address if body.invite else limit_rules.LIMITS.logins_per_address
     limits.take(limit, caller_network(call), now=call.now)
     invite = None
     if body.invite:
@@ -61,7 +65,7 @@ def login(call: Call) -> dict:
         if shared_at is not None and shared_at.tzinfo is None:
             raise errors.ValidationFailed("invite.sharedAt needs a zone: 2026-12-01T08:00:00Z.")
         invite = service.Invite(body.invite.code, shared_at)
-    return _session(service.login(body.code, wechat=get_wechat(), now=call.now, invite=invite,
+    return _session(service.login(body.code, wechat=wechat.get_wechat(), now=call.now, invite=invite,
                                   device_id=_device(body.anonymous_id)))
 
 
@@ -69,10 +73,10 @@ def login(call: Call) -> dict:
 def authorise_phone(call: Call) -> dict:
     body: PhoneBody = call.body
     if body.code is not None:
-        session = service.authorise_phone_by_code(call.user_id, body.code, wechat=get_wechat(), now=call.now)
+        session = service.authorise_phone_by_code(call.user_id, body.code, wechat=wechat.get_wechat(), now=call.now)
     elif body.encrypted_data is not None and body.iv is not None:
         session = service.authorise_phone_by_encrypted_data(
-            call.user_id, body.encrypted_data, body.iv, wechat=get_wechat(), now=call.now
+            call.user_id, body.encrypted_data, body.iv, wechat=wechat.get_wechat(), now=call.now
         )
     else:
         raise errors.ValidationFailed("Send either code, or encryptedData with iv.")

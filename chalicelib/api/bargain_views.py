@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import lazy
 from chalicelib.api.groupbuy_views import Profile
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION
-from chalicelib.bargain import service as bargain
 from chalicelib.config import iso
-from chalicelib.limits import service as limits
-from chalicelib.limits.rules import LIMITS
-from chalicelib.referral import service as referral
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+bargain = lazy.module("chalicelib.bargain.service")
+limits = lazy.module("chalicelib.limits.service")
+limit_rules = lazy.module("chalicelib.limits.rules")
+referral = lazy.module("chalicelib.referral.service")
 
 bp = Blueprint(__name__)
 
@@ -39,7 +42,7 @@ def share_card(call: Call) -> dict:
 
 @route(bp, "POST", "/bargain/{ref}/help", auth=SESSION, body=Profile, answer=answers.Help)
 def help_friend(call: Call) -> dict:
-    limits.take(LIMITS.bargain_helps_per_user, call.user_id, now=call.now)
+    limits.take(limit_rules.LIMITS.bargain_helps_per_user, call.user_id, now=call.now)
     h = bargain.give_help(call.user_id, call.path["ref"], nickname=call.body.nickname,
                           avatar_url=call.body.avatar_url, now=call.now)
     return {"bargainId": call.path["ref"], "cut": h.amount, "cuts": h.cuts, "price": h.price, "complete": h.complete}

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import lazy
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import SERVER
-from chalicelib.shop import rules, sync
+from chalicelib.shop import rules
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+sync = lazy.module("chalicelib.shop.sync")
 
 bp = Blueprint(__name__)
 

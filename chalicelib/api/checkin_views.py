@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors
+from chalicelib import errors, lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import SESSION
-from chalicelib.checkin import service
-from chalicelib.checkin.rules import Milestone, Reward
 from chalicelib.config import china_day
+
+if TYPE_CHECKING:  # annotations only: the rules load with the check-in service
+    from chalicelib.checkin.rules import Milestone, Reward
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+service = lazy.module("chalicelib.checkin.service")
 
 bp = Blueprint(__name__)
 

@@ -5,8 +5,12 @@ from functools import cache
 
 from chalice import Blueprint, Response
 
+from chalicelib import lazy
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS
+
+# The generator's module loads with the first request for the document (chalicelib.lazy), not at cold start.
+openapi = lazy.module("chalicelib.api.openapi")
 
 bp = Blueprint(__name__)
 
@@ -21,7 +25,5 @@ def document(call: Call) -> Response:
 def _document() -> str:
     # Read on the first request, not at import (cold start), and once per container: the
     # committed file, less what this stage does not register (the local stack's clock).
-    from chalicelib.api import openapi  # the generator's module stays out of every cold start
-
     text = openapi.DOCUMENT.read_text(encoding="utf-8")
     return openapi.registered_only(text, openapi.iter_routes(bp.current_app.routes))

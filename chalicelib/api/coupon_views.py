@@ -6,12 +6,15 @@ from typing import Literal
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors
+from chalicelib import errors, lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Id, Qty, TemplateRef, coupon_json, template_json
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE, SESSION
-from chalicelib.coupons import rules, service
+from chalicelib.coupons import rules
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+service = lazy.module("chalicelib.coupons.service")
 
 bp = Blueprint(__name__)
 STATES = (rules.UNUSED, rules.LOCKED, rules.USED, rules.EXPIRED)

@@ -8,17 +8,19 @@ from typing import Annotated, Any, Literal
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors
+from chalicelib import config, errors, lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
 from chalicelib.auth import anonymous
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.events import rules
-from chalicelib.events import service as events
-from chalicelib.limits import service as limits
-from chalicelib.limits.rules import LIMITS
-from chalicelib.wakeup import service as wakeup
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+events = lazy.module("chalicelib.events.service")
+limits = lazy.module("chalicelib.limits.service")
+limit_rules = lazy.module("chalicelib.limits.rules")
+wakeup = lazy.module("chalicelib.wakeup.service")
 
 bp = Blueprint(__name__)
 
@@ -67,7 +69,7 @@ def subscribe(call: Call) -> dict:
     for template in call.body.results:
         if not 0 < len(template) <= 64:
             raise errors.ValidationFailed("Template ids are 1 to 64 characters.")
-    limits.take(LIMITS.subscriptions_per_user, call.user_id, now=call.now)
+    limits.take(limit_rules.LIMITS.subscriptions_per_user, call.user_id, now=call.now)
     credits = wakeup.record_consent(call.user_id, call.account.openid, call.body.results,
                                      idempotency_key=call.idempotency_key, now=call.now)
     return {"credits": credits}
@@ -87,13 +89,13 @@ def _caller(call: Call, batch: Batch) -> tuple[str | None, str | None]:
     """
     n = len(batch.events)
     if call.principal is not None:
-        limits.take(LIMITS.events_per_user, call.principal.user_id, n, now=call.now)
+        limits.take(limit_rules.LIMITS.events_per_user, call.principal.user_id, n, now=call.now)
         return call.principal.user_id, None
-    limits.take(LIMITS.anonymous_events_per_address, caller_network(call), n, now=call.now)
+    limits.take(limit_rules.LIMITS.anonymous_events_per_address, caller_network(call), n, now=call.now)
     if batch.device_id is None:
         return None, None
     device = anonymous.device_of(batch.device_id, key=config.settings().token_key)
-    limits.take(LIMITS.events_per_device, device, n, now=call.now)
+    limits.take(limit_rules.LIMITS.events_per_device, device, n, now=call.now)
     return None, device
 
 

@@ -6,11 +6,14 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
+from chalicelib import lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS, PURCHASE
 from chalicelib.config import iso
-from chalicelib.groupbuy import service as groupbuy
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+groupbuy = lazy.module("chalicelib.groupbuy.service")
 
 bp = Blueprint(__name__)
 

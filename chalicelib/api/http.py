@@ -15,15 +15,13 @@ import hmac
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import config, errors
+from chalicelib import config, errors, lazy
 from chalicelib.api import json_depth
-from chalicelib.auth import accounts, tokens
-from chalicelib.auth.accounts import Account
 from chalicelib.auth.levels import (
     ANONYMOUS,
     MERCHANT_LEVELS,
@@ -32,7 +30,14 @@ from chalicelib.auth.levels import (
     satisfies,
 )
 from chalicelib.operators import roles
-from chalicelib.store.transactions import is_transient, request_guard
+
+if TYPE_CHECKING:  # annotations only
+    from chalicelib.auth.accounts import Account
+
+# What a request runs loads with the first request (chalicelib.lazy), not at cold start.
+accounts = lazy.module("chalicelib.auth.accounts")
+tokens = lazy.module("chalicelib.auth.tokens")
+transactions = lazy.module("chalicelib.store.transactions")
 
 log = logging.getLogger(__name__)
 
@@ -135,16 +140,16 @@ def route(
                     call.body = _body(request, body, max_body)
                 guarded = None
                 if call._account is not None and not erasing_ok:
-                    guarded = request_guard.set(accounts.still_active(call._account.user_id))
+                    guarded = transactions.request_guard.set(accounts.still_active(call._account.user_id))
                 try:
                     result = fn(call) if call.actor is None else _operator_access().perform(call, fn, capability=capability)
                 finally:
                     if guarded is not None:
-                        request_guard.reset(guarded)
+                        transactions.request_guard.reset(guarded)
             except errors.AppError as exc:
                 return error_response(exc)
             except Exception as exc:
-                if is_transient(exc):
+                if transactions.is_transient(exc):
                     log.warning("storage unavailable: %s", type(exc).__name__)
                     return error_response(errors.StorageUnavailable(retry_after=1))
                 log.exception("unhandled error in %s %s", method, path)

@@ -1,8 +1,11 @@
 """Who a per-address abuse limit counts: the network API Gateway saw the request come from."""
 from __future__ import annotations
 
+from chalicelib import lazy
 from chalicelib.api.http import Call
-from chalicelib.limits import rules
+
+# Loads with the first request that is limited (chalicelib.lazy), not at cold start.
+rules = lazy.module("chalicelib.limits.rules")
 
 
 def caller_network(call: Call) -> str:

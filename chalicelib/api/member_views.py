@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import TemplateRef, coupon_json
 from chalicelib.auth.levels import PURCHASE, SESSION
 from chalicelib.config import iso
 from chalicelib.coupons import rules
-from chalicelib.coupons import service as coupons
-from chalicelib.members import service as members
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+coupons = lazy.module("chalicelib.coupons.service")
+members = lazy.module("chalicelib.members.service")
 
 bp = Blueprint(__name__)
 

@@ -6,10 +6,14 @@ from datetime import date
 import msgspec
 from chalice import Blueprint
 
+from chalicelib import lazy
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import OPERATOR
-from chalicelib.metrics import service as metrics
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+metrics = lazy.module("chalicelib.metrics.service")
+rollup = lazy.module("chalicelib.metrics.rollup")
 
 bp = Blueprint(__name__)
 
@@ -41,9 +45,5 @@ def backfill(call: Call) -> dict:
     body: Range = call.body
     first, last = metrics.parse_range(body.first.isoformat(), body.last.isoformat(), now=call.now,
                                       max_days=metrics.MAX_BACKFILL_DAYS)
-    from chalicelib.metrics import (
-        rollup,  # the rollup's imports stay out of every cold start
-    )
-
     reports = rollup.backfill(first, last, now=call.now)
     return {"days": [msgspec.structs.asdict(r) for r in reports]}

@@ -2,24 +2,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, fanout, rulebook, schedules
+from chalicelib import config, errors, fanout, lazy
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated, Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
-from chalicelib.bargain import service as bargain
-from chalicelib.checkin import service as checkin
 from chalicelib.coupons import rules
-from chalicelib.coupons import service as coupons
-from chalicelib.events import service as events
-from chalicelib.groupbuy import service as groupbuy
-from chalicelib.members import service as members
-from chalicelib.referral import service as referral
-from chalicelib.wakeup import service as wakeup
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+bargain = lazy.module("chalicelib.bargain.service")
+checkin = lazy.module("chalicelib.checkin.service")
+coupons = lazy.module("chalicelib.coupons.service")
+events = lazy.module("chalicelib.events.service")
+groupbuy = lazy.module("chalicelib.groupbuy.service")
+members = lazy.module("chalicelib.members.service")
+referral = lazy.module("chalicelib.referral.service")
+rulebook = lazy.module("chalicelib.rulebook")
+schedules = lazy.module("chalicelib.schedules")
+wakeup = lazy.module("chalicelib.wakeup.service")
 
 bp = Blueprint(__name__)
 
@@ -29,14 +34,11 @@ ANSWERS = "chalicelib.api.merchant_answers:"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 
-# Each rule document, with the parser that validates it.
-RULES: dict[str, Any] = {
-    members.RULES_NAME: members.parse_rules,
-    checkin.RULES_NAME: checkin.parse_rules,
-    referral.RULES_NAME: referral.parse_rules,
-    events.RULES_NAME: events.parse_rules,
-    wakeup.RULES_NAME: wakeup.parse_rules,
-}
+
+@cache
+def _rule_books() -> dict[str, Any]:
+    """Each rule document, with the parser that validates it (asked on first use: they are the services')."""
+    return {s.RULES_NAME: s.parse_rules for s in (members, checkin, referral, events, wakeup)}
 
 
 class NewTemplate(Dated, rename="camel", forbid_unknown_fields=True):
@@ -110,7 +112,7 @@ def get_rules(call: Call) -> dict:
 @route(bp, "PUT", "/operator/rules/{name}", auth=OPERATOR, body=dict, answer=ANSWERS + "RuleBook")
 def put_rules(call: Call) -> dict:
     name = _known(call.path["name"])
-    RULES[name](call.body)  # raises ValidationFailed saying what is wrong
+    _rule_books()[name](call.body)  # raises ValidationFailed saying what is wrong
     rulebook.put(name, call.body, now=call.now)
     return {"name": name, "rules": call.body, "default": False}
 
@@ -122,8 +124,8 @@ def _zoned(*moments: datetime | None) -> None:
 
 
 def _known(name: str) -> str:
-    if name not in RULES:
-        raise errors.NotFound(f"Rule books: {', '.join(sorted(RULES))}.")
+    if name not in _rule_books():
+        raise errors.NotFound(f"Rule books: {', '.join(sorted(_rule_books()))}.")
     return name
 
 

@@ -7,16 +7,18 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors
+from chalicelib import config, errors, lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
 from chalicelib.auth import anonymous
 from chalicelib.auth.levels import ANONYMOUS, SESSION
 from chalicelib.config import iso
-from chalicelib.events import consent
-from chalicelib.limits import service as limits
-from chalicelib.limits.rules import LIMITS
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+consent = lazy.module("chalicelib.events.consent")
+limits = lazy.module("chalicelib.limits.service")
+limit_rules = lazy.module("chalicelib.limits.rules")
 
 bp = Blueprint(__name__)
 
@@ -35,7 +37,7 @@ def new_anonymous_id(call: Call) -> dict:
     if not body.agreed:
         # The id is what a visitor's events are kept under: none without the agreement.
         raise errors.ValidationFailed("An anonymous id is issued only once the visitor has agreed: send agreed: true.")
-    limits.take(LIMITS.anonymous_ids_per_address, caller_network(call), now=call.now)
+    limits.take(limit_rules.LIMITS.anonymous_ids_per_address, caller_network(call), now=call.now)
     anonymous_id, device = anonymous.issue(key=config.settings().token_key)
     consent.record_visitor(device, version=body.version, now=call.now)
     return {"anonymousId": anonymous_id}

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
 from chalicelib import bounds
 from chalicelib.config import iso
-from chalicelib.coupons.models import Coupon, CouponTemplate
+
+if TYPE_CHECKING:  # annotations only: the models load with the coupon services, not at cold start
+    from chalicelib.coupons.models import Coupon, CouponTemplate
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Fen = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]  # up to ¥1,000,000

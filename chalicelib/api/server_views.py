@@ -7,19 +7,21 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors
+from chalicelib import errors, lazy
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Fen, Id, Qty
 from chalicelib.auth.levels import SERVER
-from chalicelib.bargain import service as bargain
 from chalicelib.config import iso
 from chalicelib.coupons import rules
-from chalicelib.coupons import service as coupons
-from chalicelib.events import service as events
-from chalicelib.groupbuy import service as groupbuy
-from chalicelib.members import service as members
-from chalicelib.outbox import service as outbox
-from chalicelib.referral import service as referral
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+bargain = lazy.module("chalicelib.bargain.service")
+coupons = lazy.module("chalicelib.coupons.service")
+events = lazy.module("chalicelib.events.service")
+groupbuy = lazy.module("chalicelib.groupbuy.service")
+members = lazy.module("chalicelib.members.service")
+outbox = lazy.module("chalicelib.outbox.service")
+referral = lazy.module("chalicelib.referral.service")
 
 bp = Blueprint(__name__)
 

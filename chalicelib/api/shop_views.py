@@ -6,11 +6,14 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors
+from chalicelib import errors, lazy
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS
-from chalicelib.shop import rules, service
+from chalicelib.shop import rules
+
+# What the routes run loads with the first request that uses it (chalicelib.lazy), not at cold start.
+service = lazy.module("chalicelib.shop.service")
 
 bp = Blueprint(__name__)
 
