@@ -92,6 +92,9 @@ class MotoServer:
             create_backend_app,
         )
 
+        from devstack import moto_transactions
+
+        moto_transactions.install()
         host, port = sock.getsockname()[:2]
         app = Serialised(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(

@@ -59,6 +59,9 @@ def dynamodb() -> Iterator[str]:
     else:
         from moto import mock_aws
 
+        from devstack import moto_transactions
+
+        moto_transactions.install()
         os.environ.pop("HUILIU_SQS_ENDPOINT", None)
         with mock_aws():
             create_all()
