@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from pynamodb.constants import NONE
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.operand import Path
@@ -165,8 +166,12 @@ def _tombstone(path: Path, version: int, held: Held) -> list:
 
 
 def _update(item: Shop | Product, actions: list, condition: Condition) -> None:
+    # Not item.update(): PynamoDB asks for ALL_NEW, and a product item holds up to MAX_SKUS
+    # entries, so every SKU written would bring the whole product back, to be thrown away.
+    hash_key, range_key = item._get_hash_range_key_serialized_values()
     try:
-        item.update(actions=actions, condition=condition)
+        item._get_connection().update_item(hash_key, range_key=range_key, actions=actions, condition=condition,
+                                           return_values=NONE)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Moved() from exc
