@@ -15,7 +15,7 @@ import logging
 import time
 from functools import cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import msgspec
 import urllib3
@@ -23,7 +23,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib import config, errors
+from chalicelib import config, errors, tracing
 from chalicelib.store.base import meta
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ class Client:
         self.auto_retry = auto_retry
         self.access_token_key = f"{appid}_access_token"  # shared by every container: keep it
         self._tokens = tokens
+        self._host = urlsplit(api_base).hostname or "wechat"  # the X-Ray subsegment's name, no URL
 
     @property
     def access_token(self) -> str:
@@ -208,7 +209,8 @@ class Client:
 
     def _answer(self, method: str, path: str, params: dict[str, str], body: bytes | None = None) -> dict:
         """One request; its JSON object, or ``WeChatError`` for an errcode or an HTTP error."""
-        response = _HTTP.request(method, f"{self.api_base}{path}?{urlencode(params)}", body=body, redirect=False)
+        with tracing.span(self._host):
+            response = _HTTP.request(method, f"{self.api_base}{path}?{urlencode(params)}", body=body, redirect=False)
         if response.status >= 400:
             raise WeChatError(None)
         result = json.loads(response.data.decode("utf-8", "ignore"), strict=False)
