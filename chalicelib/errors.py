@@ -480,3 +480,17 @@ class OperatorPasswordWeak(ValidationFailed):
 
     code = "OPERATOR_PASSWORD_WEAK"
     message = messages.text(code)
+
+
+class RulesVersionStale(Conflict):
+    """The rule book was saved (or rolled back) by someone else since the version the change read."""
+
+    code = "RULES_VERSION_STALE"
+    message = messages.text(code)
+
+
+class RulesVersionNotFound(NotFound):
+    """No such saved version of the rule book."""
+
+    code = "RULES_VERSION_NOT_FOUND"
+    message = messages.text(code)

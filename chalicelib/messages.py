@@ -26,6 +26,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "OPERATOR_NAME_INVALID": "登录名须为 1–32 个字母、数字或 . _ - @。",
         "OPERATOR_PASSWORD_WEAK": "密码须为 10–128 个可打印字符，且不能过于简单。",
         "AUDIT_CURSOR_INVALID": "分页游标无效，请从第一页重新读取。",
+        "RULES_VERSION_STALE": "规则已被他人修改或回滚，请刷新后在最新版本上重新操作。",
+        "RULES_VERSION_NOT_FOUND": "找不到该规则版本。",
     },
     "en": {
         "OPERATOR_LOGIN_REQUIRED": "Log in to the console first.",
@@ -45,6 +47,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "OPERATOR_NAME_INVALID": "A login name is 1 to 32 letters, digits or . _ - @.",
         "OPERATOR_PASSWORD_WEAK": "A password is 10 to 128 printable characters, and not too simple.",
         "AUDIT_CURSOR_INVALID": "The paging cursor is not valid; read from the first page again.",
+        "RULES_VERSION_STALE": "Someone else changed or rolled back these rules; reload and apply your change "
+                               "to the latest version.",
+        "RULES_VERSION_NOT_FOUND": "No such version of these rules.",
     },
 }
 

@@ -28,7 +28,7 @@ from chalicelib.referral.models import (
     ReferralDay,
     ReferralStats,
 )
-from chalicelib.rulebook import Rule
+from chalicelib.rulebook import Rule, RuleVersion
 from chalicelib.shop.models import PriceChange, Product, Shop
 from chalicelib.wakeup.models import Consent, ConsentReport, ContactCap, Send
 from chalicelib.wechat import AccessToken
@@ -42,6 +42,7 @@ MODELS: tuple[type[Model], ...] = (
     Product,
     PriceChange,
     Rule,
+    RuleVersion,
     CouponTemplate,
     CouponStock,
     CouponQuota,

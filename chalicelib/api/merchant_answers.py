@@ -47,32 +47,109 @@ class CampaignCreated(Answer):
 
 
 class Book(Answer, tag_field="name"):
-    """A rule book: as stored (``rules``; null when none is, and ``default`` true: the defaults apply)."""
+    """A rule book: as stored (``rules``; null when none is, and ``default`` true: the defaults apply),
+    the built-in ``defaults`` beside it, and the current ``version`` (0: never saved)."""
 
     default: bool
+    version: int
 
 
 class MembershipBook(Book, tag="membership"):
     rules: MembershipRules | None
+    defaults: MembershipRules
 
 
 class CheckinBook(Book, tag="checkin"):
     rules: CheckinRules | None
+    defaults: CheckinRules
 
 
 class ReferralBook(Book, tag="referral"):
     rules: ReferralRules | None
+    defaults: ReferralRules
 
 
 class SegmentsBook(Book, tag="segments"):
     rules: SegmentRules | None
+    defaults: SegmentRules
 
 
 class WakeupBook(Book, tag="wakeup"):
     rules: WakeupRules | None
+    defaults: WakeupRules
 
 
 RuleBook = MembershipBook | CheckinBook | ReferralBook | SegmentsBook | WakeupBook
+
+
+class SavedBy(Answer):
+    """Who saved a version: an operator, the shared key, or none (a seed, a script, before versions)."""
+
+    operator_id: str | None
+    name: str | None
+
+
+class BookVersion(Answer):
+    version: int
+    saved_at: datetime
+    saved_by: SavedBy
+    rollback_of: int | None  # the version this one restored
+
+
+class MembershipVersion(BookVersion):
+    rules: MembershipRules
+
+
+class CheckinVersion(BookVersion):
+    rules: CheckinRules
+
+
+class ReferralVersion(BookVersion):
+    rules: ReferralRules
+
+
+class SegmentsVersion(BookVersion):
+    rules: SegmentRules
+
+
+class WakeupVersion(BookVersion):
+    rules: WakeupRules
+
+
+class Versions(Answer, tag_field="name"):
+    """A rule book's saved versions, newest first; ``current``: the version in force (0: never saved);
+    ``cursor``: pass it for the next (older) page, null when there is none."""
+
+    current: int
+    cursor: int | None
+
+
+class MembershipVersions(Versions, tag="membership"):
+    defaults: MembershipRules
+    versions: list[MembershipVersion]
+
+
+class CheckinVersions(Versions, tag="checkin"):
+    defaults: CheckinRules
+    versions: list[CheckinVersion]
+
+
+class ReferralVersions(Versions, tag="referral"):
+    defaults: ReferralRules
+    versions: list[ReferralVersion]
+
+
+class SegmentsVersions(Versions, tag="segments"):
+    defaults: SegmentRules
+    versions: list[SegmentsVersion]
+
+
+class WakeupVersions(Versions, tag="wakeup"):
+    defaults: WakeupRules
+    versions: list[WakeupVersion]
+
+
+RuleVersions = MembershipVersions | CheckinVersions | ReferralVersions | SegmentsVersions | WakeupVersions
 
 
 class ClockTime(Answer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from chalice import Blueprint
@@ -33,6 +33,7 @@ ANSWERS = "chalicelib.api.merchant_answers:"
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
+Q = TypeVar("Q", bound=msgspec.Struct)
 
 
 @cache
@@ -103,18 +104,83 @@ def update_template(call: Call) -> dict:
     return template_json(t)
 
 
+class RulesSaveQuery(msgspec.Struct, rename="camel"):
+    """``expectedVersion``: the version the change was made on; another saved since is 409."""
+
+    expected_version: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)] | None = None
+
+
+class RuleVersionsQuery(msgspec.Struct):
+    """Newest first; ``cursor``: the ``cursor`` of the page before (older versions follow)."""
+
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+    cursor: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
+
+
+class Rollback(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]  # the saved version to restore
+    expected_version: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)] | None = None  # the current one, as read
+
+
 @route(bp, "GET", "/operator/rules/{name}", auth=OPERATOR, answer=ANSWERS + "RuleBook")
 def get_rules(call: Call) -> dict:
     name = _known(call.path["name"])
-    return {"name": name, "rules": rulebook.get(name), "default": rulebook.get(name) is None}
+    body, version = rulebook.current(name)
+    return _book(name, body, version)
 
 
-@route(bp, "PUT", "/operator/rules/{name}", auth=OPERATOR, body=dict, answer=ANSWERS + "RuleBook")
+@route(bp, "PUT", "/operator/rules/{name}", auth=OPERATOR, body=dict, query=RulesSaveQuery,
+       answer=ANSWERS + "RuleBook")
 def put_rules(call: Call) -> dict:
     name = _known(call.path["name"])
+    q = _query(call, RulesSaveQuery)
     _rule_books()[name](call.body)  # raises ValidationFailed saying what is wrong
-    rulebook.put(name, call.body, now=call.now)
-    return {"name": name, "rules": call.body, "default": False}
+    saved = rulebook.save(name, call.body, now=call.now, by=call.actor.who, expected=q.expected_version)
+    return _book(name, call.body, saved.version)
+
+
+@route(bp, "GET", "/operator/rules/{name}/versions", auth=OPERATOR, query=RuleVersionsQuery,
+       answer=ANSWERS + "RuleVersions")
+def rule_versions(call: Call) -> dict:
+    name = _known(call.path["name"])
+    q = _query(call, RuleVersionsQuery)
+    page, cursor = rulebook.versions(name, limit=q.limit, before=q.cursor)
+    _, current = rulebook.current(name)
+    return {"name": name, "current": current, "defaults": _defaults(name), "cursor": cursor,
+            "versions": [_version_json(v) for v in page]}
+
+
+@route(bp, "POST", "/operator/rules/{name}/rollback", auth=OPERATOR, body=Rollback, answer=ANSWERS + "RuleBook")
+def rollback_rules(call: Call) -> dict:
+    """Write a saved version back as a new version (audited; 409 if the book moved on meanwhile)."""
+    name = _known(call.path["name"])
+    b: Rollback = call.body
+    old = rulebook.version(name, b.version)
+    _rule_books()[name](old.body)  # a version saved before a bound existed cannot come back as it was
+    saved = rulebook.save(name, old.body, now=call.now, by=call.actor.who, expected=b.expected_version,
+                          rollback_of=old.version)
+    return _book(name, old.body, saved.version)
+
+
+def _book(name: str, body: dict | None, version: int) -> dict:
+    return {"name": name, "rules": body, "default": body is None, "defaults": _defaults(name), "version": version}
+
+
+def _defaults(name: str) -> dict:
+    """The built-in document the capability applies when none is stored (shown beside the current one)."""
+    return msgspec.to_builtins(_rule_books()[name]({}))
+
+
+def _version_json(v: Any) -> dict:
+    return {"version": v.version, "savedAt": config.iso(v.saved_at), "rules": v.body, "rollbackOf": v.rollback_of,
+            "savedBy": {"operatorId": v.saved_by_id, "name": v.saved_by_name}}
+
+
+def _query(call: Call, kind: type[Q]) -> Q:
+    try:
+        return msgspec.convert(call.query, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise errors.ValidationFailed(str(exc)) from exc
 
 
 def _zoned(*moments: datetime | None) -> None:

@@ -75,6 +75,8 @@ TARGETS: dict[tuple[str, str], Any] = {
     ("PATCH", "/operator/coupon-templates/{template_id}"): Target(lambda c: {"templateId": c.path["template_id"]},
                                                                   _coupon_template),
     ("PUT", "/operator/rules/{name}"): Target(lambda c: {"name": c.path["name"]}, _rule_book),
+    ("POST", "/operator/rules/{name}/rollback"): Target(lambda c: {"name": c.path["name"], "version": c.body.version},
+                                                        _rule_book),
     ("POST", "/operator/groupbuy/activities"): Target(lambda c: {"activityId": c.body.activity_id},
                                                       _groupbuy_activity),
     ("POST", "/operator/bargain/campaigns"): Target(lambda c: {"campaignId": c.body.campaign_id}, _bargain_campaign),
