@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "import boto3, pynamodb.models, chalice"
 APP = "import app"
-TARGET = 1.5
+TARGET = 1.2
 
 
 def once(code: str) -> float:
