@@ -19,7 +19,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "OPERATOR_FORBIDDEN": "当前角色无权进行此操作。",
         "CSRF_TOKEN_INVALID": "页面已失效，请刷新后重试（缺少或错误的 X-CSRF-Token）。",
         "OPERATOR_SHARED_KEY_DISABLED": "共享运营密钥未启用，请使用个人账号登录，或由店主在设置中启用。",
-        "AUTH_OPERATOR_REQUIRED": "运营密钥不正确。",
+        "AUTH_OPERATOR_REQUIRED": "需要运营人员登录，或正确的运营密钥（HUILIU_OPERATOR_KEY）。",
         "OPERATOR_EXISTS": "该登录名已被使用。",
         "OPERATOR_NOT_FOUND": "找不到该运营账号。",
         "OPERATOR_LAST_OWNER": "这是最后一位店主，不能停用或更改其角色；请先添加另一位店主。",
@@ -28,6 +28,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "AUDIT_CURSOR_INVALID": "分页游标无效，请从第一页重新读取。",
         "RULES_VERSION_STALE": "规则已被他人修改或回滚，请刷新后在最新版本上重新操作。",
         "RULES_VERSION_NOT_FOUND": "找不到该规则版本。",
+        "ALERT_RULE_NOT_FOUND": "找不到该预警规则。",
+        "ALERT_RULES_FULL": "预警规则已达上限（50 条），请先删除不用的规则。",
+        "ALERT_WEBHOOK_INVALID": "请粘贴企业微信群机器人的 Webhook 地址：https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+        "ALERT_CURSOR_INVALID": "分页游标无效，请从第一页重新读取。",
+        "ALERT_RULE_INVALID": "预警规则无效：",
     },
     "en": {
         "OPERATOR_LOGIN_REQUIRED": "Log in to the console first.",
@@ -39,7 +44,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "CSRF_TOKEN_INVALID": "The page is stale; reload it and try again (X-CSRF-Token missing or wrong).",
         "OPERATOR_SHARED_KEY_DISABLED": "The shared operator key is off: log in with your own account, "
                                         "or have the owner enable it in the settings.",
-        "AUTH_OPERATOR_REQUIRED": "The operator key is not right.",
+        "AUTH_OPERATOR_REQUIRED": "An operator's login, or the right operator key (HUILIU_OPERATOR_KEY), is required.",
         "OPERATOR_EXISTS": "That login name is taken.",
         "OPERATOR_NOT_FOUND": "No such operator.",
         "OPERATOR_LAST_OWNER": "This is the last owner: it cannot be disabled or given another role; "
@@ -50,6 +55,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "RULES_VERSION_STALE": "Someone else changed or rolled back these rules; reload and apply your change "
                                "to the latest version.",
         "RULES_VERSION_NOT_FOUND": "No such version of these rules.",
+        "ALERT_RULE_NOT_FOUND": "No such alert rule.",
+        "ALERT_RULES_FULL": "The shop has 50 alert rules, the most it may keep; delete one first.",
+        "ALERT_WEBHOOK_INVALID": "Paste the WeCom group robot's webhook URL: "
+                                 "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+        "ALERT_CURSOR_INVALID": "The paging cursor is not valid; read from the first page again.",
+        "ALERT_RULE_INVALID": "The alert rule is not valid: ",
     },
 }
 

@@ -77,7 +77,7 @@ def perform(call: Any, view: Callable[[Any], Any], *, capability: str) -> Any:
             after = target.load(names)
         except Exception:  # noqa: BLE001  the change is made: record what it answered, never a 5xx now
             log.warning("audit target not read after the change; its answer is recorded", exc_info=True)
-    record_after(actor.who, method, path, names, before, after, now=call.now)
+    record_after(actor.who, method, path, names, before, after)
     return result
 
 

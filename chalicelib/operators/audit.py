@@ -35,13 +35,15 @@ class Who:
 
 
 def sort_key(now: datetime) -> str:
-    """``<UTC time to the microsecond>Z#<real clock, ns>#<random>``: newest first by the (possibly
-    simulated) clock; within one instant of it, in the order the records were written."""
+    """``<UTC time to the microsecond>Z#<real clock, ns>#<random>``: newest first; within one
+    microsecond, in the order the records were written."""
     return f"{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}Z#{time.time_ns():016x}#{secrets.token_hex(3)}"
 
 
-def new(who: Who, method: str, route: str, target: dict[str, Any], before: Any, after: Any, *,
-        now: datetime) -> AuditRecord:
+def new(who: Who, method: str, route: str, target: dict[str, Any], before: Any, after: Any) -> AuditRecord:
+    # The real clock, never the local stage's simulated one: an operator's change happens when
+    # it is made, and a simulation run ahead must not put its changes above the ones after it.
+    now = datetime.now(timezone.utc)
     return AuditRecord(
         STREAM, sort_key(now), at=now, actor_id=who.actor_id,
         actor_name=who.actor_name, method=method, route=route,
@@ -50,12 +52,11 @@ def new(who: Who, method: str, route: str, target: dict[str, Any], before: Any, 
     )
 
 
-def record_after(who: Who, method: str, route: str, target: dict[str, Any], before: Any, after: Any, *,
-                 now: datetime) -> None:
+def record_after(who: Who, method: str, route: str, target: dict[str, Any], before: Any, after: Any) -> None:
     """Write the record of a change already made. Never raises: the change stands either way."""
     from chalicelib.operators import store
 
-    item = new(who, method, route, target, before, after, now=now)
+    item = new(who, method, route, target, before, after)
     try:
         store.record(item)
     except Exception:  # noqa: BLE001  the change is made; losing its answer helps nobody

@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib import config, errors
 from chalicelib.limits import rules as limit_rules
 from chalicelib.operators import audit, passwords, roles, rules, store
-from chalicelib.operators.models import OPERATOR, Operator, OperatorSession
+from chalicelib.operators.models import OPERATOR, AuditRecord, Operator, OperatorSession
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def create_operator(by: Actor, name: str, role: str, password: str, *, idempoten
         op = Operator(OPERATOR, operator_id, name=name.strip(), role=role, password_hash=passwords.hash_password(password),
                       disabled=False, generation=0, created_at=now, updated_at=now, created_by=by.operator_id,
                       created_key=key)
-        store.create(op, _audit(by, {"operatorId": operator_id}, None, _snapshot(op), now))
+        store.create(op, _audit(by, {"operatorId": operator_id}, None, _snapshot(op)))
         return view(op)
 
     def earlier() -> dict[str, Any] | None:  # a replay of the same Idempotency-Key gets its first answer
@@ -173,7 +173,7 @@ def update_operator(by: Actor, operator_id: str, *, role: str | None, disabled: 
         after = Operator(**{**read.attribute_values, "role": new_role, "disabled": new_disabled,
                                           "updated_at": now, "generation": generation})
         try:
-            store.change(read, actions, _audit(by, {"operatorId": operator_id}, _snapshot(read), _snapshot(after), now),
+            store.change(read, actions, _audit(by, {"operatorId": operator_id}, _snapshot(read), _snapshot(after)),
                          owners=int(is_owner) - int(was_owner))
             return view(after)
         except errors.LastOwner:
@@ -203,7 +203,7 @@ def _bump(by: Actor, operator_id: str, now: datetime, *, extra: list, what: str)
         actions = [*extra, Operator.generation.set(generation), Operator.updated_at.set(now)]
         try:
             store.change(read, actions, _audit(by, {"operatorId": operator_id, "changed": what},
-                                               _snapshot(read), _snapshot(after), now))
+                                               _snapshot(read), _snapshot(after)))
             return view(after)
         except errors.LastOwner:
             raise
@@ -226,7 +226,7 @@ def settings() -> dict[str, Any]:
 def put_settings(by: Actor, *, shared_key_enabled: bool, now: datetime) -> dict[str, Any]:
     before = settings()
     after = {"sharedKeyEnabled": shared_key_enabled}
-    store.put_settings(shared_key_enabled, now, _audit(by, {"settings": "console"}, before, after, now))
+    store.put_settings(shared_key_enabled, now, _audit(by, {"settings": "console"}, before, after))
     return after
 
 
@@ -239,9 +239,9 @@ def audit_log(*, operator_id: str | None, limit: int, cursor: str | None) -> dic
     return {"records": [audit.as_json(r) for r in items], "next": rules.cursor({"at": more}) if more else None}
 
 
-def _audit(by: Actor, target: dict[str, Any], before: Any, after: Any, now: datetime):
+def _audit(by: Actor, target: dict[str, Any], before: Any, after: Any) -> AuditRecord:
     method, route = by.route
-    return audit.new(by.who, method, route, target, before, after, now=now)
+    return audit.new(by.who, method, route, target, before, after)
 
 
 def _key_digest(key: str | None) -> str | None:
