@@ -5,6 +5,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 from chalicelib import config, fanout, lazy, logs, readiness, tracing
 from chalicelib.api import (
     admin_views,
+    alert_views,
     auth_views,
     bargain_views,
     catalogue_views,
@@ -46,6 +47,7 @@ app.register_blueprint(catalogue_views.bp)
 app.register_blueprint(operator_views.bp)
 app.register_blueprint(console_views.bp)
 app.register_blueprint(metric_views.bp)
+app.register_blueprint(alert_views.bp)
 app.register_blueprint(admin_views.bp)
 app.register_blueprint(contract_views.bp)
 if config.simulated_clock_allowed():  # the simulator's clock: never in a deployed stage
@@ -83,6 +85,11 @@ def wakeup_habit(event: CloudWatchEvent) -> None:
 @app.schedule(Cron(30, 16, "*", "*", "?", "*"), name="metrics-rollup")  # 00:30 in China: yesterday's facts
 def metrics_rollup(event: CloudWatchEvent) -> None:
     schedules.run("metrics-rollup", context=event.context)
+
+
+@app.schedule(Cron(30, 17, "*", "*", "?", "*"), name="alerts-evaluate")  # 01:30 in China: after the rollup
+def alerts_evaluate(event: CloudWatchEvent) -> None:
+    schedules.run("alerts-evaluate", context=event.context)
 
 
 # The fanned-out work of every scheduled job: pages of units from the queue (chalicelib/fanout).

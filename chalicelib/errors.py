@@ -494,3 +494,31 @@ class RulesVersionNotFound(NotFound):
 
     code = "RULES_VERSION_NOT_FOUND"
     message = messages.text(code)
+
+
+class AlertRuleNotFound(NotFound):
+    """No such alert rule."""
+
+    code = "ALERT_RULE_NOT_FOUND"
+    message = messages.text(code)
+
+
+class AlertRulesFull(Conflict):
+    """The shop has as many alert rules as it may keep."""
+
+    code = "ALERT_RULES_FULL"
+    message = messages.text(code)
+
+
+class AlertWebhookInvalid(ValidationFailed):
+    """Not a WeCom group robot's webhook URL."""
+
+    code = "ALERT_WEBHOOK_INVALID"
+    message = messages.text(code)
+
+
+class AlertCursorInvalid(ValidationFailed):
+    """The paging cursor of the fired alerts is not one they answered."""
+
+    code = "ALERT_CURSOR_INVALID"
+    message = messages.text(code)

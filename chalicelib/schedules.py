@@ -18,6 +18,7 @@ from chalicelib import config, lazy, readiness
 
 # A job's code loads when it runs (chalicelib.lazy), not in every function's cold start.
 groupbuy = lazy.module("chalicelib.groupbuy.service")
+alerts = lazy.module("chalicelib.alerts.service")
 rollup = lazy.module("chalicelib.metrics.rollup")
 wakeup = lazy.module("chalicelib.wakeup.service")
 
@@ -33,6 +34,7 @@ JOBS: dict[str, Job] = {
     "wakeup-post-purchase": lambda now, stop_at: wakeup.run_post_purchase(now=now, stop_at=stop_at).as_dict(),
     "wakeup-habit": lambda now, stop_at: wakeup.run_habit(now=now, stop_at=stop_at).as_dict(),
     "metrics-rollup": lambda now, stop_at: rollup.yesterday(now, stop_at),
+    "alerts-evaluate": lambda now, stop_at: alerts.evaluate(now, stop_at),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
+from chalicelib.alerts.models import AlertRule, FiredAlert
 from chalicelib.auth.models import Receipt, User
 from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
@@ -80,4 +81,6 @@ MODELS: tuple[type[Model], ...] = (
     Operator,
     OperatorSession,
     AuditRecord,
+    AlertRule,
+    FiredAlert,
 )

@@ -20,6 +20,12 @@ Control endpoints (not WeChat's): ``POST /sandbox/phone-data {"user"}`` gives th
 "quotaErrcode": 45009}`` lets n more sends through before every send is refused with 45009
 (WeChat's API quota; 45011 is its per-minute limit), until ``{"sendQuota": null}``;
 ``GET /sandbox/messages`` lists what was delivered; ``POST /sandbox/reset`` forgets everything.
+
+WeCom group robots (企业微信群机器人): ``POST /cgi-bin/webhook/send?key=K`` takes a markdown or
+text message as WeCom does (no access token; the key is the credential). A key starting
+``bad`` is 93000 (invalid webhook url); over 20 messages a minute for one key is 45009;
+content over 4,096 bytes is 40058. ``{"webhookErrcode": n}`` to ``/sandbox/faults`` refuses every
+post with n until ``{"webhookErrcode": null}``. ``GET /sandbox/webhooks`` lists what was posted.
 """
 from __future__ import annotations
 
@@ -85,6 +91,9 @@ class Sandbox:
     openids: dict[str, str] = field(default_factory=dict)  # openid → user name
     rng: random.Random = field(default_factory=random.Random)
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # WeCom robot posts delivered
+    webhook_times: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))  # key → recent posts
+    webhook_errcode: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- sandbox users -------------------------------------------------------------------
@@ -114,6 +123,8 @@ class Sandbox:
             ("POST", "/sandbox/consent"): self.add_consent,
             ("POST", "/sandbox/faults"): self.set_faults,
             ("GET", "/sandbox/messages"): lambda q, b: (200, {"messages": list(self.messages)}),
+            ("POST", "/cgi-bin/webhook/send"): self.webhook_send,
+            ("GET", "/sandbox/webhooks"): lambda q, b: (200, {"webhooks": list(self.webhooks)}),
             ("POST", "/sandbox/reset"): self.reset,
         }
         handler = routes.get((method, path))
@@ -203,6 +214,28 @@ class Sandbox:
         self.messages.append({"touser": user.openid, "user": user.name, "template_id": template, **body, "at": self.clock()})
         return 200, {"errcode": 0, "errmsg": "ok"}
 
+    def webhook_send(self, q: dict[str, str], body: dict[str, Any]) -> Answer:
+        """WeCom's group robot: the key in the URL is the credential; 20 messages a minute a robot."""
+        key = q.get("key", "")
+        if not key or key.startswith("bad"):
+            return _err(93000, "invalid webhook url")
+        if self.webhook_errcode is not None:
+            return _err(self.webhook_errcode, "sandbox fault")
+        kind = body.get("msgtype")
+        content = str(((body.get(kind) or {}) if kind in ("markdown", "text") else {}).get("content", ""))
+        if not content:
+            return _err(40008, "invalid message type")
+        if len(content.encode()) > 4096:
+            return _err(40058, "markdown.content exceed max length 4096")
+        now, recent = self.clock(), self.webhook_times[key]
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        if len(recent) >= 20:
+            return _err(45009, "api freq out of limit")
+        recent.append(now)
+        self.webhooks.append({"key": key, "msgtype": kind, "content": content, "at": now})
+        return 200, {"errcode": 0, "errmsg": "ok"}
+
     # --- control endpoints ---------------------------------------------------------------
     def login_code(self, q: dict[str, str], _: dict[str, Any]) -> Answer:
         code = f"demo:{q.get('user', 'alice')}:{secrets.token_hex(6)}"
@@ -234,13 +267,15 @@ class Sandbox:
         if "sendQuota" in body:
             self.send_quota = None if body["sendQuota"] is None else int(body["sendQuota"])
             self.quota_errcode = int(body.get("quotaErrcode", 45009))
+        if "webhookErrcode" in body:
+            self.webhook_errcode = None if body["webhookErrcode"] is None else int(body["webhookErrcode"])
         return 200, {"busyRate": self.busy_rate, "sendQuota": self.send_quota}
 
     def reset(self, _: dict[str, str], __: dict[str, Any]) -> Answer:
         for state in (self.tokens, self.issued_codes, self.spent_codes, self.users, self.logins, self.consent,
-                      self.messages, self.calls, self.openids):
+                      self.messages, self.calls, self.openids, self.webhooks, self.webhook_times):
             state.clear()
-        self.current_token, self.busy_rate, self.send_quota = None, 0.0, None
+        self.current_token, self.busy_rate, self.send_quota, self.webhook_errcode = None, 0.0, None, None
         return 200, {"ok": True}
 
     # --- helpers -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Literal
 
 import msgspec
 
+from chalicelib.api.alert_answers import AlertsRunReport
 from chalicelib.api.answers import Answer, Template
 from chalicelib.checkin.rules import CheckinRules
 from chalicelib.events.rules import SegmentRules
@@ -229,8 +230,12 @@ class MetricsRollupRun(JobRun, tag="metrics-rollup"):
     report: RollupRun
 
 
+class AlertsEvaluateRun(JobRun, tag="alerts-evaluate"):
+    report: AlertsRunReport
+
+
 JobAnswer = (GroupbuyCloseRun | WakeupInactiveRun | WakeupCartRun | WakeupPostPurchaseRun | WakeupHabitRun
-             | MetricsRollupRun)
+             | MetricsRollupRun | AlertsEvaluateRun)
 
 
 # --- operator: metrics ----------------------------------------------------------------------------

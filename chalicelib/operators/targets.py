@@ -66,6 +66,22 @@ def _bargain_campaign(names: dict[str, Any]) -> Any:
         return None
 
 
+def _alert_rule(names: dict[str, Any]) -> Any:
+    from chalicelib.alerts import service as alerts
+
+    try:
+        return alerts.rule_json(alerts.rule(names["ruleId"]))
+    except errors.NotFound:
+        return None
+
+
+def _alert_webhook(names: dict[str, Any]) -> Any:
+    """Masked: the webhook URL holds the robot's key, never kept in clear in the audit log."""
+    from chalicelib.alerts import service as alerts
+
+    return alerts.webhook_json(alerts.webhook_url())
+
+
 def _clock(names: dict[str, Any]) -> Any:
     return {"now": config.iso(config.utcnow())}
 
@@ -83,6 +99,10 @@ TARGETS: dict[tuple[str, str], Any] = {
     ("POST", "/operator/jobs/{job}"): Target(lambda c: {"job": c.path["job"]}, None),
     ("POST", "/operator/metrics/rollup"): Target(
         lambda c: {"from": c.body.first.isoformat(), "to": c.body.last.isoformat()}, None),
+    ("POST", "/operator/alerts/rules"): Target(lambda c: {"alertRule": "new"}, None),
+    ("PUT", "/operator/alerts/rules/{rule_id}"): Target(lambda c: {"ruleId": c.path["rule_id"]}, _alert_rule),
+    ("DELETE", "/operator/alerts/rules/{rule_id}"): Target(lambda c: {"ruleId": c.path["rule_id"]}, _alert_rule),
+    ("PUT", "/operator/alerts/webhook"): Target(lambda c: {"setting": "alertWebhook"}, _alert_webhook),
     ("PUT", "/operator/clock"): Target(lambda c: {"clock": "simulated"}, _clock),
     # The console's own: operators and settings, audited in their transactions.
     ("POST", "/operator/operators"): INLINE,
