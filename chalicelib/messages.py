@@ -33,6 +33,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ALERT_WEBHOOK_INVALID": "请粘贴企业微信群机器人的 Webhook 地址：https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
         "ALERT_CURSOR_INVALID": "分页游标无效，请从第一页重新读取。",
         "ALERT_RULE_INVALID": "预警规则无效：",
+        "ALERT_FIELD_UNKNOWN": "不认识的字段 {field}",
+        "ALERT_FIELD_MISSING": "缺少字段 {field}",
+        "ALERT_FIELD_INVALID": "字段 {field} 的值无效或超出范围",
+        "ALERT_PERIODS_RANGE": "按{unit}计时，连续周期数为 1–{most}",
+        "ALERT_THRESHOLD_PERCENT": "{metric} 是比率，阈值为 0–100（百分比）",
+        "ALERT_THRESHOLD_WHOLE": "{metric} 是人数，阈值须为整数",
     },
     "en": {
         "OPERATOR_LOGIN_REQUIRED": "Log in to the console first.",
@@ -61,6 +67,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                  "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
         "ALERT_CURSOR_INVALID": "The paging cursor is not valid; read from the first page again.",
         "ALERT_RULE_INVALID": "The alert rule is not valid: ",
+        "ALERT_FIELD_UNKNOWN": "unknown field {field}",
+        "ALERT_FIELD_MISSING": "field {field} is missing",
+        "ALERT_FIELD_INVALID": "field {field} is not valid or out of range",
+        "ALERT_PERIODS_RANGE": "counted in {unit}s, periods is 1 to {most}",
+        "ALERT_THRESHOLD_PERCENT": "{metric} is a rate: the threshold is a percentage, 0 to 100",
+        "ALERT_THRESHOLD_WHOLE": "{metric} is a count: the threshold is a whole number",
     },
 }
 

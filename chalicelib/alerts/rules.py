@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
+from chalicelib import messages
+
 DAY, WEEK = "day", "week"
 BELOW, ABOVE = "below", "above"
 Unit = Literal["day", "week"]
@@ -64,11 +66,30 @@ class AlertSpec(msgspec.Struct, rename="camel", forbid_unknown_fields=True, froz
 
     def __post_init__(self) -> None:
         if self.periods > MAX_PERIODS[self.unit]:
-            raise ValueError(f"periods is 1 to {MAX_PERIODS[self.unit]} for unit {self.unit!r}")
+            raise ValueError(messages.text("ALERT_PERIODS_RANGE").format(unit="天" if self.unit == DAY else "周",
+                                                                         most=MAX_PERIODS[self.unit]))
         if METRICS[self.metric].percent and self.threshold > 100:
-            raise ValueError(f"threshold of {self.metric} is a percentage, 0 to 100")
+            raise ValueError(messages.text("ALERT_THRESHOLD_PERCENT").format(metric=self.metric))
         if not METRICS[self.metric].percent and self.threshold != int(self.threshold):
-            raise ValueError(f"threshold of {self.metric} is a whole number")
+            raise ValueError(messages.text("ALERT_THRESHOLD_WHOLE").format(metric=self.metric))
+
+
+_PATH = re.compile(r"at `\$\.(\w+)")
+_FIELD = re.compile(r"field `(\w+)`")
+
+
+def why(exc: Exception) -> str:
+    """A person's reading of msgspec's refusal (zh-CN), naming the field: the console shows it there."""
+    text = str(exc)
+    named = _FIELD.search(text)
+    if "unknown field" in text and named:
+        return messages.text("ALERT_FIELD_UNKNOWN").format(field=named[1])
+    if "missing required field" in text and named:
+        return messages.text("ALERT_FIELD_MISSING").format(field=named[1])
+    path = _PATH.search(text)
+    if path:
+        return messages.text("ALERT_FIELD_INVALID").format(field=path[1])
+    return text.split(" - at ")[0]  # our own checks (__post_init__), already a sentence
 
 
 # --- periods and values ------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def parse(body: Any) -> rules.AlertSpec:
     try:
         return msgspec.convert(body, rules.AlertSpec)
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(messages.text("ALERT_RULE_INVALID") + str(exc)) from exc
+        raise errors.ValidationFailed(messages.text("ALERT_RULE_INVALID") + rules.why(exc)) from exc
 
 
 def rule_json(item: AlertRule) -> dict[str, Any]:

@@ -122,3 +122,16 @@ def test_the_webhook_must_be_a_wecom_robot_outside_the_local_stage(url, local, o
 def test_the_webhook_key_is_masked():
     assert rules.masked(f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}") == \
         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****5aaa"
+
+
+@pytest.mark.parametrize("body,said", [
+    ({"name": "n"}, "缺少字段 metric"),
+    ({**dict(name="n", metric="activeUsers", op="below", threshold=1, periods=1), "x": 1}, "不认识的字段 x"),
+    (dict(name="n", metric="activeUsers", op="below", threshold=1, periods=0), "字段 periods"),
+    (dict(name="n", metric="paidConversion", op="above", threshold=101, periods=1), "阈值为 0–100"),
+    (dict(name="n", metric="newUsers", op="above", threshold=1, periods=13, unit="week"), "连续周期数为 1–12"),
+])
+def test_refusals_say_in_chinese_which_field_is_wrong(body, said):
+    with pytest.raises(msgspec.ValidationError) as exc:
+        msgspec.convert(body, AlertSpec)
+    assert said in rules.why(exc.value)
