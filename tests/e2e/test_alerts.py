@@ -3,6 +3,7 @@ the owner's alone, checked, answered and audited masked, never logged; bad input
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -83,3 +84,24 @@ def test_bad_input_is_a_4xx_with_its_code(api, method, path, body, status, error
     assert response.status_code == status and code(response) == error, response.text
     if error == "VALIDATION_FAILED" and method == "POST":
         assert response.json["error"]["message"].startswith("预警规则无效")
+
+
+def test_a_fired_alert_is_listed_as_its_answer_type_says(api, sandbox):
+    import msgspec
+
+    from chalicelib.api.alert_answers import FiredAlerts
+    from tests.integration.test_alerts import alerts_of, world
+
+    rule_id, last = world([50, 5, 5, 5])
+    service.evaluate(config.utcnow(), final=last)
+    (alert,) = alerts_of(rule_id)
+    analyst = Console(api, operator(roles.ANALYST))
+    page = analyst.call("GET", "/operator/alerts?limit=100")
+    assert page.status_code == 200
+    msgspec.convert(page.json, FiredAlerts, strict=False)
+    (shown,) = [a for a in page.json["alerts"] if a["ruleId"] == rule_id]
+    assert shown["id"] == alert.breach and shown["start"] == (last - timedelta(days=2)).isoformat()
+    assert [v["value"] for v in shown["values"]] == [5, 5, 5] and shown["rule"]["metric"] == "activeUsers"
+    if page.json["next"]:
+        assert analyst.call("GET", f"/operator/alerts?cursor={page.json['next']}").status_code == 200
+    service.delete_rule(rule_id)

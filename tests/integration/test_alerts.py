@@ -103,3 +103,12 @@ def test_a_failed_send_is_retried_by_the_next_run_and_sent_once(sandbox, robot):
     assert alert.status == service.SENT and int(alert.attempts) == 2
     assert len(posts(sandbox, robot, rule_id)) == 1
     service.delete_rule(rule_id)
+
+
+def test_a_run_out_of_time_fires_nothing_and_the_next_does(sandbox, robot):
+    rule_id, last = world([50, 5, 5, 5])
+    report = service.evaluate(config.utcnow(), 0.0, final=last)  # stop_at long past
+    assert report["stopped"] == "time" and alerts_of(rule_id) == []
+    assert service.evaluate(config.utcnow(), final=last)["stopped"] is None
+    assert len(alerts_of(rule_id)) == 1
+    service.delete_rule(rule_id)
