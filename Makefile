@@ -74,10 +74,16 @@ dashboard-test: $(TOOLS)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest tests/browser
 
-# Chart.js from npm into the package (chalice packages only chalicelib/); a test checks they match.
+# Chart.js, Preact (with its hooks) and htm from npm into the package (chalice packages only
+# chalicelib/), each with its licence; a test checks they match node_modules.
 vendor: node_modules/.installed
 	cp node_modules/chart.js/dist/chart.umd.min.js chalicelib/admin/assets/
 	cp node_modules/chart.js/LICENSE.md chalicelib/admin/assets/chart.js-LICENSE.md
+	cp node_modules/preact/dist/preact.min.umd.js chalicelib/admin/assets/
+	cp node_modules/preact/hooks/dist/hooks.umd.js chalicelib/admin/assets/preact-hooks.umd.js
+	cp node_modules/preact/LICENSE chalicelib/admin/assets/preact-LICENSE
+	cp node_modules/htm/dist/htm.umd.js chalicelib/admin/assets/
+	cp node_modules/htm/LICENSE chalicelib/admin/assets/htm-LICENSE
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
