@@ -47,6 +47,14 @@ def alerts_of(rule_id: str) -> list[FiredAlert]:
     return [a for a in FiredAlert.query(STREAM, consistent_read=True) if a.rule_id == rule_id]
 
 
+def others_sent(rule_id: str) -> None:
+    """Alerts left pending by other tests would be tried first, and a failing send ends the run's
+    sends: mark them sent, so this test's alert is the one tried."""
+    for a in FiredAlert.query(STREAM, consistent_read=True):
+        if a.rule_id != rule_id and a.status in (service.PENDING, service.SENDING):
+            a.update(actions=[FiredAlert.status.set(service.SENT)])
+
+
 def posts(sandbox, key: str, rule_id: str) -> list[dict]:
     name = service.rule(rule_id).spec
     return [w for w in sandbox.webhooks if w["key"] == key and json.loads(name)["name"] in w["content"]]
@@ -91,6 +99,7 @@ def test_two_evaluators_racing_fire_and_send_once(sandbox, robot):
 
 def test_a_failed_send_is_retried_by_the_next_run_and_sent_once(sandbox, robot):
     rule_id, last = world([50, 5, 5, 5])
+    others_sent(rule_id)
     sandbox.webhook_errcode = 45009  # the robot's rate limit
     report = service.evaluate(config.utcnow(), final=last)
     (alert,) = alerts_of(rule_id)
@@ -111,4 +120,18 @@ def test_a_run_out_of_time_fires_nothing_and_the_next_does(sandbox, robot):
     assert report["stopped"] == "time" and alerts_of(rule_id) == []
     assert service.evaluate(config.utcnow(), final=last)["stopped"] is None
     assert len(alerts_of(rule_id)) == 1
+    service.delete_rule(rule_id)
+
+
+def test_a_bad_key_leaves_the_alert_pending_with_wecoms_errcode(sandbox, robot):
+    rule_id, last = world([50, 5, 5, 5])
+    others_sent(rule_id)
+    base = config.settings().wechat_api_base
+    service.set_webhook(f"{base}cgi-bin/webhook/send?key=bad{robot}", by="test", now=config.utcnow())
+    service.evaluate(config.utcnow(), final=last)
+    (alert,) = alerts_of(rule_id)
+    assert alert.status == service.PENDING and alert.last_error.startswith("93000")
+    service.set_webhook(f"{base}cgi-bin/webhook/send?key={robot}", by="test", now=config.utcnow())  # fixed by the owner
+    service.evaluate(config.utcnow(), final=last)
+    assert alerts_of(rule_id)[0].status == service.SENT and len(posts(sandbox, robot, rule_id)) == 1
     service.delete_rule(rule_id)
