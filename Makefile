@@ -72,6 +72,7 @@ simulate: $(TOOLS)
 # The dashboard in Debian's Chromium, headless, against a stack and a small simulation of its own.
 dashboard-test: $(TOOLS)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null)
 	$(PY) -m pytest tests/browser
 
 # Chart.js, Preact (with its hooks) and htm from npm into the package (chalice packages only

@@ -1,3 +1,3 @@
-"""The operator dashboard: one static page, its script and Chart.js, served by the app itself
-(no CDN, so it works offline and on the local stack). The page holds no data: it asks for the
-operator key and reads ``/operator/metrics/all`` with it."""
+"""The operator console (运营后台): one static page, its scripts, stylesheet and message catalogues,
+and the vendored Preact, htm and Chart.js, served by the app itself (no CDN, so it works offline
+and on the local stack). The page holds no data: it logs in and calls the operator functions."""

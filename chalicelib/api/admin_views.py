@@ -1,6 +1,6 @@
-"""The operator dashboard's page and assets. Anonymous on purpose: they hold no data (the
-page's script reads the metrics with the operator key), and a browser cannot send a bearer
-key when it navigates to a page."""
+"""The operator console's page and assets. Anonymous on purpose: they hold no data (the page's
+scripts log in and call the operator functions with the session cookie), and the login form
+itself must load before anyone is logged in."""
 from __future__ import annotations
 
 from functools import cache
@@ -15,10 +15,14 @@ from chalicelib.auth.levels import ANONYMOUS
 bp = Blueprint(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "admin" / "assets"
+JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
 TYPES = {
-    "dashboard.js": "text/javascript; charset=utf-8",
-    "dashboard.css": "text/css; charset=utf-8",
-    "chart.umd.min.js": "text/javascript; charset=utf-8",
+    # The console's own code and its message catalogues (one per language).
+    "console.js": JS, "core.js": JS, "overview.js": JS, "coupons.js": JS, "owner.js": JS,
+    "console.css": CSS,
+    "messages.zh-CN.js": JS, "messages.en.js": JS,
+    # Vendored from npm by `make vendor` (a test checks them against node_modules).
+    "chart.umd.min.js": JS, "preact.min.umd.js": JS, "preact-hooks.umd.js": JS, "htm.umd.js": JS,
 }
 # Everything the page loads is its own: no inline script, no other origin.
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -27,7 +31,7 @@ POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'sel
 
 @route(bp, "GET", "/admin", auth=ANONYMOUS, answer="text/html")
 def page(call: Call) -> Response:
-    return _file("dashboard.html", "text/html; charset=utf-8", cache_seconds=0)
+    return _file("console.html", "text/html; charset=utf-8", cache_seconds=0)
 
 
 @route(bp, "GET", "/admin/assets/{name}", auth=ANONYMOUS, answer="text/*")

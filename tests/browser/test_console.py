@@ -1,0 +1,361 @@
+"""The operator console as a person uses it, in a real browser (Debian's Chromium, headless),
+against a local stack of its own and a small simulation: the demo owner logs in and sees the
+overview drawn; creates a marketer and an analyst; the marketer creates, edits and pauses a
+coupon template; the analyst finds no change button and the API answers 403; the owner reads each
+change in the audit log, switches to English and ends the marketer's sessions (the marketer's page
+goes back to the login). Every screen is photographed at 1440 and 390 px into build/screenshots/
+and fails the test if anything sticks out of the viewport sideways; no console error is allowed
+but the ones a scenario provokes.
+
+Run by ``make dashboard-test`` (which installs Chromium and a CJK font), not by ``make test``.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.seed import DEMO_OWNER, DEMO_PASSWORD
+from tests.stack import ROOT, start
+
+playwright = pytest.importorskip("playwright.sync_api", reason="make dashboard-test installs playwright")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("make dashboard-test installs Debian's chromium", allow_module_level=True)
+
+ASSETS = ROOT / "chalicelib" / "admin" / "assets"
+SHOTS = ROOT / "build" / "screenshots"
+# Without the networking flags, Chromium's own background connections are refused by a closed network.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHARTS = ("chart-retention", "chart-daily", "chart-funnel", "chart-coupons", "chart-campaigns", "chart-wakeup")
+MARKETER, ANALYST, PASSWORD = "mei", "lin", "spring-tea-2026!"
+WIDTHS = (1440, 390)
+
+# Any element whose box leaves the viewport sideways, unless an ancestor clips or scrolls it
+# (a table inside its scrolling frame is fine), and a page that scrolls sideways.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const inFrame = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    if ((r.right > width + 1 || r.left < -1) && !inFrame(el)) {
+      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)} of ${width}`);
+    }
+  }
+  if (document.documentElement.scrollWidth > width + 1) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+  return out;
+}"""
+
+
+def messages(lang: str) -> dict[str, str]:
+    text = (ASSETS / f"messages.{lang}.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("] = ") + 4:text.rindex(";")])
+
+
+ZH, EN = messages("zh-CN"), messages("en")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    started = start()
+    try:
+        yield {"api": started.api, "wechat": started.wechat}
+    finally:
+        started.process.send_signal(signal.SIGINT)
+        started.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def simulated(stack, tmp_path_factory):
+    out = tmp_path_factory.mktemp("simulation")
+    run = subprocess.run(
+        [sys.executable, "-m", "devstack.simulation", "--users", "40", "--days", "8", "--workers", "4",
+         "--api", stack["api"], "--wechat", stack["wechat"], "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    report = json.loads((out / "report.json").read_text())
+    return {"out": out, "report": report, "stdout": run.stdout, "url": run.stdout.split("Dashboard: ")[1].split()[0]}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One person's browser tab: its own cookies, what went wrong in it."""
+
+    def __init__(self, browser, url: str, width: int):
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        p = self.page
+        p.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        p.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        p.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        p.on("response", lambda r: self.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        p.goto(url)
+
+    def login(self, name: str, password: str) -> None:
+        p = self.page
+        p.wait_for_selector("body[data-state=login]")
+        p.fill("#login input[name=name]", name)
+        p.fill("#login input[name=password]", password)
+        p.click("#login button[type=submit]")
+        p.wait_for_selector("body[data-state=ready]")
+
+    def open(self, screen: str) -> None:
+        self.page.click(f"#nav-{screen}")
+        self.wait(screen)
+
+    def wait(self, screen: str) -> None:
+        self.page.wait_for_selector(f"main[data-screen={screen}] [data-loaded=true]")
+
+    def photograph(self, who: str, width: int) -> None:
+        """Every screen this person may open, at this width: a picture, and nothing sticking out."""
+        self.page.set_viewport_size({"width": width, "height": 900})
+        for screen in self.page.eval_on_selector_all("nav.tabs a", "(links) => links.map((a) => a.id.slice(4))"):
+            self.open(screen)
+            self.page.screenshot(path=str(SHOTS / f"{who}-{screen}-{width}.png"), full_page=True)
+            assert self.page.evaluate(OVERFLOW) == [], (who, screen, width)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def unexpected(problems: list[str], *statuses: int) -> list[str]:
+    """What went wrong but the answers a scenario provokes (the browser logs each one twice: the
+    response, and a console error naming its status)."""
+    return [p for p in problems if not any(str(s) in p for s in statuses)]
+
+
+def text(page, selector: str) -> str:
+    return page.locator(selector).inner_text().strip()
+
+
+def test_the_simulator_ends_without_errors_with_its_report_and_charts(simulated):
+    load = simulated["report"]["load"]
+    assert load["errors"] == 0, load["first_errors"]
+    assert load["requests"] > 500 and load["requests_per_second"] > 0
+    calls = {row["function"]: row for row in load["functions"]}
+    assert calls["auth-login"]["dynamodb_round_trips_mean"] >= 1 and calls["auth-login"]["p99_ms"] > 0
+    for picture in ("retention.png", "daily.png", "funnel.png", "wakeup_lift.png"):
+        assert (simulated["out"] / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "req/s" in simulated["stdout"] and "Wake-up lift" in simulated["stdout"]
+
+
+def test_the_owner_sees_the_overview_and_adds_a_marketer_and_an_analyst(browser, simulated):
+    # The simulator prints the old link with the shared key in the fragment: the console drops it
+    # and asks for a login, keeping the simulated date range.
+    visit = Visit(browser, simulated["url"], 1440)
+    page = visit.page
+    visit.login(DEMO_OWNER, DEMO_PASSWORD)
+    assert "#key" not in page.url
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert text(page, ".who") == f"{DEMO_OWNER} · {ZH['role.owner']}"
+    visit.wait("overview")
+
+    drawn = page.evaluate("""(ids) => ids.map((id) => {
+        const chart = Chart.getChart(id);
+        const points = chart ? chart.data.datasets.flatMap((d) => d.data).filter((x) => x) : [];
+        const canvas = document.getElementById(id);
+        const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;
+        return {id, chart: !!chart, points: points.length, painted};
+    })""", list(CHARTS))
+    for chart in drawn:
+        assert chart["chart"] and chart["points"] > 0 and chart["painted"] > 1000, chart
+    labels = page.evaluate("Chart.getChart('chart-retention').data.datasets.map((d) => d.label)")
+    assert labels == [ZH["overview.arm.journeys"], ZH["overview.arm.holdout"], ZH["overview.arm.all"]]
+    series = page.evaluate("Chart.getChart('chart-retention').data.datasets.map((d) => d.data.filter((x) => x !== null).length)")
+    # Eight simulated days: up to D7 for each arm (a day whose cohort in one arm is empty has no point).
+    assert all(n >= 6 for n in series), series
+    assert page.locator("#heatmap tbody tr").count() >= 8  # one row per simulated day's cohort
+    assert page.locator("#lift tbody tr").count() >= 2  # "all" and at least one journey
+    assert page.locator("#tiles .tile").count() == 11
+
+    visit.open("operators")
+    page.click("#new-operator-open")
+    page.fill("#new-operator-name", DEMO_OWNER)
+    page.fill("#new-operator-password", "short")
+    page.click("#new-operator button[type=submit]")
+    # The form's own check, at the field, before any call.
+    assert text(page, "#new-operator-password-error") == ZH["code.OPERATOR_PASSWORD_WEAK"]
+    page.fill("#new-operator-password", PASSWORD)
+    page.click("#new-operator button[type=submit]")
+    # The API's answer (409 OPERATOR_EXISTS), at the field it concerns.
+    page.wait_for_selector("#new-operator-name-error")
+    assert text(page, "#new-operator-name-error") == ZH["code.OPERATOR_EXISTS"]
+    for name, role in ((MARKETER, "marketer"), (ANALYST, "analyst")):
+        if page.locator("#new-operator").count() == 0:
+            page.click("#new-operator-open")
+        page.fill("#new-operator-name", name)
+        page.select_option("#new-operator-role", role)
+        page.fill("#new-operator-password", PASSWORD)
+        page.click("#new-operator button[type=submit]")
+        page.wait_for_selector(f"#operators tr[data-operator={name}]")
+        assert page.locator(f"#operators tr[data-operator={name}] select").input_value() == role
+    visit.photograph("owner", 1440)
+    # The operator the owner tried to add twice, and nothing else, was refused.
+    assert f"409 {simulated['url'].split('/admin')[0]}/operator/operators" in visit.problems
+    assert unexpected(visit.problems, 409) == []
+    visit.close()
+
+
+def test_the_marketer_creates_edits_and_pauses_a_coupon_template(browser, stack):
+    visit = Visit(browser, f"{stack['api']}/admin", 1440)
+    page = visit.page
+    visit.login(MARKETER, PASSWORD)
+    assert page.locator("#nav-operators, #nav-audit").count() == 0  # the owner's screens are not offered
+    visit.open("coupons")
+    seeded = page.locator("#coupon-templates tr[data-template=tea-100-15] td").all_inner_texts()
+    assert seeded[5:7] == ["1000", "0"]  # stock left, issued: the seeded template before anyone claims
+
+    page.click("#new-coupon-open")
+    page.fill("#new-coupon-templateId", "tea-100-15")
+    page.fill("#new-coupon-name", "秋茶满100减20")
+    page.select_option("#new-coupon-kind", "threshold")
+    page.fill("#new-coupon-amount", "20")
+    page.fill("#new-coupon-threshold", "10")
+    page.fill("#new-coupon-total", "500")
+    page.click("#new-coupon button[type=submit]")
+    assert text(page, "#new-coupon-threshold-error") == ZH["coupon.check.thresholdAbove"]  # 满X减Y: X > Y
+    page.fill("#new-coupon-threshold", "100")
+    page.click("#new-coupon button[type=submit]")
+    page.wait_for_selector("#new-coupon-templateId-error")  # the API: that id is taken (409 TEMPLATE_EXISTS)
+    assert text(page, "#new-coupon-templateId-error") == ZH["code.TEMPLATE_EXISTS"]
+    assert page.locator("#new-coupon-threshold-error").count() == 0
+    page.fill("#new-coupon-templateId", "autumn-tea-20")
+    page.click("#new-coupon button[type=submit]")
+    row = "#coupon-templates tr[data-template=autumn-tea-20]"
+    page.wait_for_selector(row)
+    cells = page.locator(f"{row} td").all_inner_texts()
+    assert cells[1] == "秋茶满100减20" and cells[5:7] == ["500", "0"] and cells[8] == ZH["coupon.state.active"], cells
+
+    page.click(f"{row} button[data-action=edit]")
+    page.fill("#edit-coupon-name", "秋茶满100减20（加量）")
+    page.fill("#edit-coupon-addStock", "100")
+    page.click("#edit-coupon button[type=submit]")
+    page.wait_for_selector("#coupon-notice")
+    cells = page.locator(f"{row} td").all_inner_texts()
+    assert cells[1] == "秋茶满100减20（加量）" and cells[5] == "600", cells
+
+    page.click(f"{row} button[data-action=pause]")
+    page.wait_for_selector(f"{row} button[data-action=resume]")
+    assert page.locator(f"{row} td.state").inner_text() == ZH["coupon.state.paused"]
+
+    page.click("#new-coupon-open")  # the form, open, at both widths too
+    page.screenshot(path=str(SHOTS / "marketer-new-coupon-1440.png"), full_page=True)
+    assert page.evaluate(OVERFLOW) == []
+    visit.photograph("marketer", 1440)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.click("#new-coupon-open")
+    page.screenshot(path=str(SHOTS / "marketer-new-coupon-390.png"), full_page=True)
+    assert page.evaluate(OVERFLOW) == []
+    visit.photograph("marketer", 390)
+    assert f"409 {stack['api']}/operator/coupon-templates" in visit.problems
+    assert unexpected(visit.problems, 409) == []
+    visit.close()
+
+
+def test_an_analyst_sees_no_change_button_and_the_api_refuses_one(browser, stack):
+    visit = Visit(browser, f"{stack['api']}/admin", 390)
+    page = visit.page
+    visit.login(ANALYST, PASSWORD)
+    assert text(page, ".who") == f"{ANALYST} · {ZH['role.analyst']}"
+    assert page.locator("#nav-operators, #nav-audit").count() == 0
+    visit.open("coupons")
+    assert page.locator("#coupon-templates tr[data-template=autumn-tea-20]").count() == 1
+    assert page.locator("main button").count() == 0  # no new, edit, pause, resume
+
+    csrf = page.request.get(f"{stack['api']}/operator/me").json()["csrfToken"]
+    tried = page.request.patch(f"{stack['api']}/operator/coupon-templates/autumn-tea-20", data={"active": True},
+                               headers={"X-CSRF-Token": csrf})
+    assert tried.status == 403 and tried.json()["error"]["code"] == "OPERATOR_FORBIDDEN"
+    tried = page.request.get(f"{stack['api']}/operator/audit")
+    assert tried.status == 403
+    visit.photograph("analyst", 390)
+    assert visit.problems == [], visit.problems  # page.request's calls are not the page's
+    visit.close()
+
+
+def test_too_many_logins_are_told_when_to_try_again(browser, stack):
+    visit = Visit(browser, f"{stack['api']}/admin", 390)
+    page = visit.page
+    page.wait_for_selector("body[data-state=login]")
+    for _ in range(11):  # 10 a name per 15 minutes (names that do not exist count too)
+        page.fill("#login input[name=name]", "nobody-here")
+        page.fill("#login input[name=password]", "not-a-password")
+        page.click("#login button[type=submit]")
+        page.wait_for_selector("#login-error")
+        page.wait_for_selector("#login button[type=submit]:not([disabled])")
+    said = text(page, "#login-error")
+    assert said.startswith("操作过于频繁，请在 ") and said.endswith(" 秒后重试。"), said
+    assert {p.split()[0] for p in visit.problems if p[0].isdigit()} == {"401", "429"}
+    assert unexpected(visit.problems, 401, 429) == []
+    visit.close()
+
+
+def test_the_owner_reads_each_change_in_the_audit_log_and_ends_a_session(browser, stack):
+    marketer = Visit(browser, f"{stack['api']}/admin", 1440)
+    marketer.login(MARKETER, PASSWORD)
+
+    visit = Visit(browser, f"{stack['api']}/admin", 1440)
+    page = visit.page
+    visit.login(DEMO_OWNER, DEMO_PASSWORD)
+    visit.open("audit")
+    routes = page.eval_on_selector_all("#audit > li", "(rows) => rows.map((r) => r.dataset.route)")
+    made = [r for r in routes if not r.startswith("SEED")]
+    # Newest first: the pause, the edit, the creation, the two operators. Refused calls leave no record.
+    assert made[:5] == (["PATCH /operator/coupon-templates/{template_id}"] * 2 + ["POST /operator/coupon-templates"]
+                        + ["POST /operator/operators"] * 2), routes
+    pause = page.locator("#audit > li").nth(0)
+    assert MARKETER in pause.inner_text() and ZH["audit.action.PATCH /operator/coupon-templates/{template_id}"] in pause.inner_text()
+    change = pause.locator("table.diff tbody tr").all_inner_texts()
+    assert ["template.active", "true", "false"] in [row.split("\t") for row in change], change  # the field that moved
+
+    # English, at once, on every string; then back.
+    page.select_option("header select", "en")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert text(page, "#nav-audit") == EN["nav.audit"] and text(page, "main h2") == EN["nav.audit"]
+    page.wait_for_selector("main[data-screen=audit] [data-loaded=true]")
+    page.select_option("header select", "zh-CN")
+    assert text(page, "#nav-audit") == ZH["nav.audit"]
+
+    visit.open("operators")
+    page.click(f"#operators tr[data-operator={MARKETER}] button[data-action=revoke]")
+    page.wait_for_selector("#operators-notice")
+    # The marketer's next call is refused: the page goes back to its login, saying why.
+    marketer.page.click("#nav-coupons")
+    marketer.page.wait_for_selector("body[data-state=login] #login .notice")
+    assert text(marketer.page, "#login .notice") == ZH["code.OPERATOR_SESSION_INVALID"]
+    assert [p.split()[0] for p in marketer.problems if p[0].isdigit()] == ["401"], marketer.problems
+    assert unexpected(marketer.problems, 401) == []
+
+    visit.photograph("owner", 390)
+    page.click("#logout")
+    page.wait_for_selector("body[data-state=login]")
+    page.screenshot(path=str(SHOTS / "login-390.png"), full_page=True)
+    assert page.evaluate(OVERFLOW) == []
+    assert visit.problems == [], visit.problems
+    marketer.close()
+    visit.close()
