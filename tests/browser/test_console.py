@@ -2,8 +2,9 @@
 against a local stack of its own and a small simulation: the demo owner logs in and sees the
 overview drawn; creates a marketer and an analyst; the marketer creates, edits and pauses a
 coupon template; the analyst finds no change button and the API answers 403; the owner reads each
-change in the audit log, switches to English and ends the marketer's sessions (the marketer's page
-goes back to the login). Every screen is photographed at 1440 and 390 px into build/screenshots/
+change in the audit log, switches to English, makes the marketer an analyst (the marketer's open
+page is refused, says why and drops its buttons) and ends the marketer's sessions (the page goes
+back to the login). Every screen is photographed at 1440 and 390 px into build/screenshots/
 and fails the test if anything sticks out of the viewport sideways; no console error is allowed
 but the ones a scenario provokes.
 
@@ -318,6 +319,7 @@ def test_too_many_logins_are_told_when_to_try_again(browser, stack):
 def test_the_owner_reads_each_change_in_the_audit_log_and_ends_a_session(browser, stack):
     marketer = Visit(browser, f"{stack['api']}/admin", 1440)
     marketer.login(MARKETER, PASSWORD)
+    marketer.open("coupons")
 
     visit = Visit(browser, f"{stack['api']}/admin", 1440)
     page = visit.page
@@ -341,15 +343,26 @@ def test_the_owner_reads_each_change_in_the_audit_log_and_ends_a_session(browser
     page.select_option("header select", "zh-CN")
     assert text(page, "#nav-audit") == ZH["nav.audit"]
 
+    # The owner makes the marketer an analyst while the marketer's page is open: the marketer's next
+    # change is refused (403), said why, and the page drops its change buttons.
     visit.open("operators")
+    page.select_option(f"#operators tr[data-operator={MARKETER}] select", "analyst")
+    page.click(f"#operators tr[data-operator={MARKETER}] button[data-action=role]")
+    page.wait_for_selector("#operators-notice")
+    marketer.page.click("#coupon-templates tr[data-template=autumn-tea-20] button[data-action=resume]")
+    marketer.page.wait_for_selector("#coupon-error")
+    assert text(marketer.page, "#coupon-error") == f"{ZH['error.forbidden']} {ZH['error.forbiddenWhy']}"
+    marketer.page.wait_for_selector(".who[data-role=analyst]")
+    assert marketer.page.locator("main button").count() == 0
+
     page.click(f"#operators tr[data-operator={MARKETER}] button[data-action=revoke]")
     page.wait_for_selector("#operators-notice")
     # The marketer's next call is refused: the page goes back to its login, saying why.
-    marketer.page.click("#nav-coupons")
+    marketer.page.click("#nav-overview")
     marketer.page.wait_for_selector("body[data-state=login] #login .notice")
     assert text(marketer.page, "#login .notice") == ZH["code.OPERATOR_SESSION_INVALID"]
-    assert [p.split()[0] for p in marketer.problems if p[0].isdigit()] == ["401"], marketer.problems
-    assert unexpected(marketer.problems, 401) == []
+    assert [p.split()[0] for p in marketer.problems if p[0].isdigit()] == ["403", "401"], marketer.problems
+    assert unexpected(marketer.problems, 401, 403) == []
 
     visit.photograph("owner", 390)
     page.click("#logout")

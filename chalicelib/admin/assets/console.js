@@ -70,12 +70,18 @@
     const [notice, setNotice] = useState("");
     const [screen, setScreen] = useState(route());
     const [, setLang] = useState(H.lang());
+    const [, setRole] = useState(null);
 
     useEffect(() => {
       H.listeners.unauthorized = (err) => {
         setNotice(H.explain(err));
         setPhase("login");
       };
+      H.listeners.forbidden = () => H.api("GET", "operator/me").then((me) => {
+        H.session.csrf = me.csrfToken;
+        H.session.operator = me.operator;
+        setRole(me.operator.role); // the navigation and the change buttons follow the role stored now
+      }).catch(() => {});
       const onHash = () => setScreen(route());
       addEventListener("hashchange", onHash);
       // A reload keeps the cookie, not the CSRF token: GET /operator/me answers it again.

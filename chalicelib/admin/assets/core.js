@@ -13,7 +13,7 @@
   let catalogue = {};
   let lang = "zh-CN";
   const session = { csrf: null, operator: null };
-  const listeners = { unauthorized: () => {} };
+  const listeners = { unauthorized: () => {}, forbidden: () => {} };
 
   function t(key, params) {
     let text = Object.prototype.hasOwnProperty.call(catalogue, key) ? catalogue[key] : key;
@@ -73,6 +73,8 @@
       session.operator = null;
       listeners.unauthorized(failure);
     }
+    // The role may have changed since the page learnt it: the shell asks again and redraws.
+    if (answer.status === 403) listeners.forbidden(failure);
     throw failure;
   }
 
@@ -81,7 +83,7 @@
   function explain(err) {
     if (!(err instanceof ApiError)) return t("error.unexpected", { message: err.message });
     if (err.status === 0) return t("error.network");
-    if (err.status === 403) return `${t("error.forbidden")} ${t("error.forbiddenRole", { role: roleName(session.operator && session.operator.role) })}`;
+    if (err.status === 403) return `${t("error.forbidden")} ${t("error.forbiddenWhy")}`;
     if (err.status === 429) return err.retryAfter ? t("error.retryAfter", { seconds: err.retryAfter }) : t("error.retryLater");
     const known = `code.${err.code}`;
     if (Object.prototype.hasOwnProperty.call(catalogue, known)) return t(known);

@@ -130,7 +130,7 @@
  "coupon.validity.days": "N days from issue",
  "coupon.validity.window": "a fixed window",
  "error.forbidden": "Your role may not do this.",
- "error.forbiddenRole": "Your role is {role}: analysts only read, and only an owner manages operators.",
+ "error.forbiddenWhy": "Analysts only read; only an owner manages operators and settings. The owner may have just changed your role: the page now shows what it allows.",
  "error.network": "The server cannot be reached; check the network and try again.",
  "error.retryAfter": "Too many attempts; try again in {seconds} s.",
  "error.retryLater": "Too many attempts; try again shortly.",

@@ -130,7 +130,7 @@
  "coupon.validity.days": "领取后 N 天",
  "coupon.validity.window": "固定时间段",
  "error.forbidden": "当前角色无权进行此操作。",
- "error.forbiddenRole": "你的角色是「{role}」：只读角色只能查看，管理操作员需要店主。",
+ "error.forbiddenWhy": "分析师只能查看；管理操作员和设置需要店主。你的角色可能刚被店主更改，页面已按当前角色更新。",
  "error.network": "无法连接服务器，请检查网络后重试。",
  "error.retryAfter": "操作过于频繁，请在 {seconds} 秒后重试。",
  "error.retryLater": "操作过于频繁，请稍后重试。",
