@@ -7,26 +7,17 @@ A claim is a three-item transaction, so the ratio says what the guarantees cost.
 """
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from bench import local
 
 THREADS, STOCK, SHARDS = 200, 50, 4
 
 
 def run() -> str:
-    from devstack import dynamodb_local
-    from devstack.__main__ import LOCAL_ENV
-
-    port = dynamodb_local.free_port()
-    os.environ.update(LOCAL_ENV)
-    os.environ.update({"HUILIU_TABLE_PREFIX": "huiliu-bench-", "HUILIU_LOG_LEVEL": "WARNING",
-                       "HUILIU_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{port}"})
-    process = dynamodb_local.start(port)
-    try:
+    with local.dynamodb_local():
         return _measure()
-    finally:
-        dynamodb_local.stop(process)
 
 
 def _measure() -> str:

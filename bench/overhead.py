@@ -23,6 +23,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bench import local
+
 TARGET = 1.15
 ITERATIONS = int(os.environ.get("BENCH_OVERHEAD_N", "220"))
 _DROPPED = ("ReturnConsumedCapacity", "ClientRequestToken")
@@ -33,28 +35,12 @@ _recording: list[tuple[str | None, Any]] | None = None
 
 
 def run() -> str:
-    from devstack import dynamodb_local
-    from devstack.__main__ import LOCAL_ENV
-
-    port = dynamodb_local.free_port()
-    os.environ.update(LOCAL_ENV)
-    os.environ.update({"HUILIU_TABLE_PREFIX": "huiliu-bench-", "HUILIU_LOG_LEVEL": "INFO",
-                       "HUILIU_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{port}"})
     # The log as deployed (INFO, the access line included), formatted and written, but to
     # /dev/null rather than the terminal: ``logs.configure`` dresses the handler it finds.
     logging.getLogger().addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-    from devstack.wechat_sandbox import Sandbox, serve
-
-    sandbox = Sandbox(appid=LOCAL_ENV["HUILIU_WECHAT_APPID"], secret=LOCAL_ENV["HUILIU_WECHAT_SECRET"])
-    server, url = serve(sandbox)
-    os.environ["HUILIU_WECHAT_API_BASE"] = url
-    process = dynamodb_local.start(port)
-    try:
+    with local.dynamodb_local(log_level="INFO"), local.wechat_sandbox():
         _hook()
         return _report(_measure(ITERATIONS))
-    finally:
-        dynamodb_local.stop(process)
-        server.shutdown()
 
 
 def _hook() -> None:

@@ -11,11 +11,12 @@ concurrent (``rollup.READERS``), against the 2x target.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time as clock, timedelta, timezone
+
+from bench import local
 
 EVENTS, USERS, DECIDED = 50_000, 20_000, 6_300
 DAY = date(2031, 3, 10)
@@ -25,18 +26,8 @@ NAMES = (("page_view", 40), ("product_view", 30), ("add_to_cart", 15), ("share",
 
 
 def run() -> str:
-    from devstack import dynamodb_local
-    from devstack.__main__ import LOCAL_ENV
-
-    port = dynamodb_local.free_port()
-    os.environ.update(LOCAL_ENV)
-    os.environ.update({"HUILIU_TABLE_PREFIX": "huiliu-bench-", "HUILIU_LOG_LEVEL": "WARNING",
-                       "HUILIU_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{port}"})
-    process = dynamodb_local.start(port)
-    try:
+    with local.dynamodb_local():
         return _measure()
-    finally:
-        dynamodb_local.stop(process)
 
 
 def _write() -> None:

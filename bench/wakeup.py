@@ -22,6 +22,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+from bench import local
+
 DUE, NOT_DUE = 100_000, 10_000
 SAMPLE_PAGES = {1: 12, 4: 32}  # pages of consenting users each worker count works through
 NOW = datetime(2031, 6, 10, 2, tzinfo=timezone.utc)  # 10:00 in China
@@ -40,36 +42,25 @@ def run() -> str:
 
     from moto.server import ThreadedMotoServer
 
-    from devstack import dynamodb_local
-    from devstack.__main__ import LOCAL_ENV
+    from devstack.dynamodb_local import free_port
 
-    port, sqs_port = dynamodb_local.free_port(), dynamodb_local.free_port()
-    os.environ.update(LOCAL_ENV)
-    os.environ.update({"HUILIU_TABLE_PREFIX": "huiliu-bench-", "HUILIU_LOG_LEVEL": "WARNING",
-                       "HUILIU_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{port}",
-                       "HUILIU_SQS_ENDPOINT": f"http://127.0.0.1:{sqs_port}"})
-    from devstack.wechat_sandbox import Sandbox, serve
-
-    sandbox = Sandbox(appid=LOCAL_ENV["HUILIU_WECHAT_APPID"], secret=LOCAL_ENV["HUILIU_WECHAT_SECRET"])
-    server, url = serve(sandbox)
-    os.environ["HUILIU_WECHAT_API_BASE"] = url
+    sqs_port = free_port()
     sqs = ThreadedMotoServer(ip_address="127.0.0.1", port=sqs_port, verbose=False)
     sqs.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per SQS request otherwise
-    database = dynamodb_local.start(port)
     try:
-        from infra import queues
-        from infra.seed import seed
-        from infra.tables import create_all
+        with local.dynamodb_local(env={"HUILIU_SQS_ENDPOINT": f"http://127.0.0.1:{sqs_port}"}), \
+                local.wechat_sandbox() as sandbox:
+            from infra import queues
+            from infra.seed import seed
+            from infra.tables import create_all
 
-        create_all()
-        seed()
-        os.environ["HUILIU_QUEUE_URL"] = queues.create()
-        return _measure(sandbox)
+            create_all()
+            seed()
+            os.environ["HUILIU_QUEUE_URL"] = queues.create()
+            return _measure(sandbox)
     finally:
-        server.shutdown()
         sqs.stop()
-        dynamodb_local.stop(database)
 
 
 def _population(sandbox, consenting: int) -> tuple[list[str], float]:
