@@ -174,8 +174,8 @@ Then authorise the phone number (purchase level), with the token from the login:
   curl -s {api}/me -H "Authorization: Bearer $TOKEN"
 
 Simulate a population (in another terminal): make simulate{_simulate_args(api_port, wechat_port)}
-Operator dashboard: {api}/admin#key={LOCAL_ENV["HUILIU_OPERATOR_KEY"]}
-Operator console login (the demo owner): name {DEMO_OWNER}, password {DEMO_PASSWORD}
+Operator console (运营后台): {api}/admin
+  log in as the demo owner: name {DEMO_OWNER}, password {DEMO_PASSWORD}
   curl -s -c /tmp/huiliu-op -X POST {api}/operator/login -H 'Content-Type: application/json' -d '{{"name": "{DEMO_OWNER}", "password": "{DEMO_PASSWORD}"}}'
   curl -s -b /tmp/huiliu-op {api}/operator/me    # other calls than GET also send -H "X-CSRF-Token: <csrfToken>"
 

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     report.write_json(args.out / "report.json", {"run": run, "metrics": metrics, "load": table})
     pictures = report.charts(metrics, args.out)
     print(f"\nCharts: {', '.join(str(p) for p in pictures)}; figures in {args.out / 'report.json'}")
-    print(f"Dashboard: {args.api}/admin?{query}#key=local-operator-key")
+    print(f"Console (数据概览, the simulated days): {args.api}/admin?{query}")
     return 1 if load.errors else 0
 
 

@@ -89,7 +89,7 @@ def simulated(stack, tmp_path_factory):
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     report = json.loads((out / "report.json").read_text())
-    return {"out": out, "report": report, "stdout": run.stdout, "url": run.stdout.split("Dashboard: ")[1].split()[0]}
+    return {"out": out, "report": report, "stdout": run.stdout, "url": run.stdout.split("the simulated days): ")[1].split()[0]}
 
 
 @pytest.fixture(scope="module")

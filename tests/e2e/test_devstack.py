@@ -42,7 +42,7 @@ def test_the_local_stack_serves_the_readme_flow_and_stops_on_ctrl_c():
     ports = [stack.api_port, stack.db_port, stack.wechat_port]
     try:
         assert f"{stack.api}/auth/login" in stack.banner
-        assert f"{stack.api}/admin#key=" in stack.banner
+        assert f"Operator console (运营后台): {stack.api}/admin\n" in stack.banner
 
         api = stack.api
         name = "readme" + uuid.uuid4().hex[:6]
