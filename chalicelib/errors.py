@@ -16,6 +16,13 @@ class AppError(Exception):
     status = 500
     message = "Something went wrong on our side."
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # A code of its own with an entry in the message catalogue takes its message from there
+        # (zh-CN first), unless the class words it itself.
+        if "code" in cls.__dict__ and "message" not in cls.__dict__ and messages.has(cls.code):
+            cls.message = messages.text(cls.code)
+
     def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
         self.message = message or self.message
         self.retry_after = retry_after
@@ -107,7 +114,6 @@ class OperatorRequired(AppError):
     """An operator function was called without the operator key."""
 
     code, status = "AUTH_OPERATOR_REQUIRED", 403
-    message = messages.text(code)
 
 
 class ServerKeyRequired(AppError):
@@ -395,7 +401,6 @@ class OperatorLoginRequired(AppError):
     """An operator function called with neither a session cookie nor a key."""
 
     code, status = "OPERATOR_LOGIN_REQUIRED", 401
-    message = messages.text(code)
 
 
 class OperatorSessionInvalid(AppError):
@@ -403,21 +408,18 @@ class OperatorSessionInvalid(AppError):
     operator deleted."""
 
     code, status = "OPERATOR_SESSION_INVALID", 401
-    message = messages.text(code)
 
 
 class OperatorDisabled(AppError):
     """The operator's account is disabled (its sessions ended with it)."""
 
     code, status = "OPERATOR_DISABLED", 401
-    message = messages.text(code)
 
 
 class OperatorLoginFailed(AppError):
     """Wrong password or unknown name: the same answer for both, so names cannot be probed."""
 
     code, status = "OPERATOR_LOGIN_FAILED", 401
-    message = messages.text(code)
 
 
 class OperatorLoginRateLimited(RateLimited):
@@ -430,95 +432,81 @@ class OperatorForbidden(AppError):
     """The operator's role does not allow this function."""
 
     code, status = "OPERATOR_FORBIDDEN", 403
-    message = messages.text(code)
 
 
 class CsrfTokenInvalid(AppError):
     """A call other than GET made with the session cookie lacks the session's X-CSRF-Token."""
 
     code, status = "CSRF_TOKEN_INVALID", 403
-    message = messages.text(code)
 
 
 class SharedKeyDisabled(AppError):
     """The old shared operator key is right, but the owner has not enabled it."""
 
     code, status = "OPERATOR_SHARED_KEY_DISABLED", 403
-    message = messages.text(code)
 
 
 class OperatorExists(Conflict):
     """An operator with that login name exists already."""
 
     code = "OPERATOR_EXISTS"
-    message = messages.text(code)
 
 
 class OperatorNotFound(NotFound):
     """No operator with that id."""
 
     code = "OPERATOR_NOT_FOUND"
-    message = messages.text(code)
 
 
 class LastOwner(Conflict):
     """The change would leave no active owner."""
 
     code = "OPERATOR_LAST_OWNER"
-    message = messages.text(code)
 
 
 class OperatorNameInvalid(ValidationFailed):
     """A login name outside 1 to 32 letters, digits or ``. _ - @``."""
 
     code = "OPERATOR_NAME_INVALID"
-    message = messages.text(code)
 
 
 class OperatorPasswordWeak(ValidationFailed):
     """A password too short, too long, unprintable or too simple."""
 
     code = "OPERATOR_PASSWORD_WEAK"
-    message = messages.text(code)
 
 
 class RulesVersionStale(Conflict):
     """The rule book was saved (or rolled back) by someone else since the version the change read."""
 
     code = "RULES_VERSION_STALE"
-    message = messages.text(code)
 
 
 class RulesVersionNotFound(NotFound):
     """No such saved version of the rule book."""
 
     code = "RULES_VERSION_NOT_FOUND"
-    message = messages.text(code)
 
 
 class AlertRuleNotFound(NotFound):
     """No such alert rule."""
 
     code = "ALERT_RULE_NOT_FOUND"
-    message = messages.text(code)
 
 
 class AlertRulesFull(Conflict):
     """The shop has as many alert rules as it may keep."""
 
     code = "ALERT_RULES_FULL"
-    message = messages.text(code)
 
 
 class AlertWebhookInvalid(ValidationFailed):
     """Not a WeCom group robot's webhook URL."""
 
     code = "ALERT_WEBHOOK_INVALID"
-    message = messages.text(code)
 
 
 class AlertCursorInvalid(ValidationFailed):
     """The paging cursor of the fired alerts is not one they answered."""
 
     code = "ALERT_CURSOR_INVALID"
-    message = messages.text(code)

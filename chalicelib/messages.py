@@ -80,3 +80,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
 def text(code: str, language: str = DEFAULT) -> str:
     """The message for ``code`` in ``language`` (falling back to zh-CN, then to the code)."""
     return CATALOGUE.get(language, {}).get(code) or CATALOGUE[DEFAULT].get(code) or code
+
+
+def has(code: str) -> bool:
+    """Whether the catalogue words ``code`` (in zh-CN, the language every entry has)."""
+    return code in CATALOGUE[DEFAULT]
