@@ -258,9 +258,32 @@ class Curves(Answer):
     holdout: list[Rate]
 
 
+class CurveSizes(Answer):
+    all: list[int]
+    journeys: list[int]
+    holdout: list[int]
+
+
+class Share(Answer):
+    """A rate, its parts, and its 95% Wilson interval (None where ``n`` is 0)."""
+
+    rate: Rate
+    hits: int
+    n: int
+    ci95: tuple[float, float] | None
+
+
+class RetentionMarks(Answer):
+    d1: Share
+    d7: Share
+    d30: Share
+
+
 class Retention(Answer):
     cohorts: list[RetentionCohort]
     curve: Curves
+    curve_n: CurveSizes  # each point's whole: first-seen users whose day at that offset is rolled up
+    marks: RetentionMarks  # D1, D7, D30 of all cohorts pooled
     active_days_per_user: float | None
 
 
@@ -279,6 +302,8 @@ class Repurchase(Answer):
     cohorts: list[RepurchaseCohort]
     rate30: Rate
     rate90: Rate
+    buyers30: int  # the wholes of rate30 and rate90: first buyers whose window has passed
+    buyers90: int
     note: str
 
 
@@ -367,10 +392,15 @@ class CampaignFigures(Answer):
 
 
 class Lift(Answer):
-    """Treated against holdout: the difference of rates with its 95% interval (Wald)."""
+    """Treated against holdout: the difference of rates with its 95% interval by Newcombe's hybrid
+    score method (inside [-1, 1]), each rate with its Wilson interval and its sample size."""
 
     treated_rate: Rate
     holdout_rate: Rate
+    treated_ci95: tuple[float, float] | None
+    holdout_ci95: tuple[float, float] | None
+    treated_n: int
+    holdout_n: int
     lift: float | None
     ci95: tuple[float, float] | None
     significant: bool

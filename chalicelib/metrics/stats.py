@@ -17,16 +17,42 @@ def rate(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def wilson(hits: int, n: int) -> tuple[float, float] | None:
+    """The 95% Wilson score interval of ``hits / n``: inside [0, 1] for any sample, and sensible
+    at 0 or n hits, where Wald's collapses to a point or leaves the range."""
+    if not n:
+        return None
+    p, z2 = hits / n, Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _share(hits: int, n: int) -> dict:
+    """A rate with its whole and its 95% Wilson interval."""
+    return {"rate": rate(hits, n), "hits": hits, "n": n, "ci95": _rounded(wilson(hits, n))}
+
+
+def _rounded(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [round(interval[0], 4), round(interval[1], 4)]
+
+
 def lift(treated: int, treated_hits: int, control: int, control_hits: int) -> dict:
-    """Difference of two proportions with its 95% Wald interval (Newcombe would be tighter for
-    tiny samples; the rates and sizes are returned too, so a reader can judge)."""
+    """Difference of two proportions with its 95% interval by Newcombe's hybrid score method
+    (method 10 of Newcombe 1998), built from each rate's Wilson interval: it stays inside
+    [-1, 1] and keeps its coverage for small arms, where Wald's does neither. Each rate comes
+    with its own Wilson interval and its sample size, so a reader can judge."""
     p1, p0 = rate(treated_hits, treated), rate(control_hits, control)
-    if p1 is None or p0 is None:
-        return {"treatedRate": p1, "holdoutRate": p0, "lift": None, "ci95": None, "significant": False}
-    diff = p1 - p0
-    se = math.sqrt(p1 * (1 - p1) / treated + p0 * (1 - p0) / control)
-    low, high = diff - Z95 * se, diff + Z95 * se
-    return {"treatedRate": p1, "holdoutRate": p0, "lift": round(diff, 4), "ci95": [round(low, 4), round(high, 4)],
+    sizes = {"treatedN": treated, "holdoutN": control}
+    ci1, ci0 = wilson(treated_hits, treated), wilson(control_hits, control)
+    rates = {"treatedRate": p1, "holdoutRate": p0, "treatedCi95": _rounded(ci1), "holdoutCi95": _rounded(ci0)}
+    if ci1 is None or ci0 is None:
+        return {**rates, **sizes, "lift": None, "ci95": None, "significant": False}
+    q1, q0 = treated_hits / treated, control_hits / control
+    diff = q1 - q0
+    low = diff - math.sqrt((q1 - ci1[0]) ** 2 + (ci0[1] - q0) ** 2)
+    high = diff + math.sqrt((ci1[1] - q1) ** 2 + (q0 - ci0[0]) ** 2)
+    return {**rates, **sizes, "lift": round(diff, 4), "ci95": [round(low, 4), round(high, 4)],
             "significant": low > 0 or high < 0}
 
 
@@ -61,6 +87,9 @@ def retention(cohort_rows: dict[tuple[str, int], dict], rolled: set[str]) -> dic
     return {
         "cohorts": out,
         "curve": {arm: [rate(hit, n) for hit, n in points[:known_offsets]] for arm, points in curve.items()},
+        # Each point's whole: the first-seen users of the cohorts whose day at that offset is rolled up.
+        "curveN": {arm: [n for _, n in points[:known_offsets]] for arm, points in curve.items()},
+        "marks": {f"d{m}": _share(*curve["all"][m]) for m in RETENTION_MARKS},
         "activeDaysPerUser": round(sum(c["activeDaysPerUser"] * c["size"] for c in out) / total, 3) if total else None,
     }
 
@@ -91,6 +120,7 @@ def repurchase(cohort_rows: dict[tuple[str, int], dict], rolled: set[str]) -> di
         out.append(row)
     return {"cohorts": out,
             "rate30": rate(totals["within30"], totals["buyers30"]), "rate90": rate(totals["within90"], totals["buyers90"]),
+            "buyers30": totals["buyers30"], "buyers90": totals["buyers90"],
             "note": "rates over cohorts whose window has fully passed"}
 
 
