@@ -16,6 +16,7 @@ from chalicelib.api import (
     event_views,
     fallback_views,
     groupbuy_views,
+    member_lookup_views,
     member_views,
     metric_views,
     middleware,
@@ -48,6 +49,7 @@ app.register_blueprint(operator_views.bp)
 app.register_blueprint(console_views.bp)
 app.register_blueprint(metric_views.bp)
 app.register_blueprint(alert_views.bp)
+app.register_blueprint(member_lookup_views.bp)
 app.register_blueprint(admin_views.bp)
 app.register_blueprint(contract_views.bp)
 if config.simulated_clock_allowed():  # the simulator's clock: never in a deployed stage

@@ -510,3 +510,33 @@ class AlertCursorInvalid(ValidationFailed):
     """The paging cursor of the fired alerts is not one they answered."""
 
     code = "ALERT_CURSOR_INVALID"
+
+
+class MemberNotFound(NotFound):
+    """No member with that id: never logged in, or erased (or being erased)."""
+
+    code = "MEMBER_NOT_FOUND"
+
+
+class MemberQueryInvalid(ValidationFailed):
+    """A member lookup needs exactly one of userId and phone."""
+
+    code = "MEMBER_QUERY_INVALID"
+
+
+class MemberPhoneInvalid(ValidationFailed):
+    """Not a phone number a member could have bound."""
+
+    code = "MEMBER_PHONE_INVALID"
+
+
+class MemberUserIdInvalid(ValidationFailed):
+    """Not of the shape of our user ids (``u`` + 24 base32 characters)."""
+
+    code = "MEMBER_USER_ID_INVALID"
+
+
+class MemberCursorInvalid(ValidationFailed):
+    """The paging cursor of a member's list is not one that list answered."""
+
+    code = "MEMBER_CURSOR_INVALID"

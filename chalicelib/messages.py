@@ -39,6 +39,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ALERT_PERIODS_RANGE": "按{unit}计时，连续周期数为 1–{most}",
         "ALERT_THRESHOLD_PERCENT": "{metric} 是比率，阈值为 0–100（百分比）",
         "ALERT_THRESHOLD_WHOLE": "{metric} 是人数，阈值须为整数",
+        "MEMBER_NOT_FOUND": "找不到该会员（可能从未登录，或已被删除）。",
+        "MEMBER_QUERY_INVALID": "请输入用户 ID 或手机号（二选一）。",
+        "MEMBER_PHONE_INVALID": "手机号格式不对：请输入 6–15 位数字，中国大陆号码为 11 位，可带 +86。",
+        "MEMBER_USER_ID_INVALID": "用户 ID 格式不对：以 u 开头，共 25 位字母和数字。",
+        "MEMBER_CURSOR_INVALID": "分页游标无效，请从第一页重新读取。",
     },
     "en": {
         "OPERATOR_LOGIN_REQUIRED": "Log in to the console first.",
@@ -73,6 +78,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ALERT_PERIODS_RANGE": "counted in {unit}s, periods is 1 to {most}",
         "ALERT_THRESHOLD_PERCENT": "{metric} is a rate: the threshold is a percentage, 0 to 100",
         "ALERT_THRESHOLD_WHOLE": "{metric} is a count: the threshold is a whole number",
+        "MEMBER_NOT_FOUND": "No such member (never logged in, or erased).",
+        "MEMBER_QUERY_INVALID": "Give a user id or a phone number (one of them).",
+        "MEMBER_PHONE_INVALID": "Not a phone number: 6 to 15 digits; a mainland number has 11, +86 allowed.",
+        "MEMBER_USER_ID_INVALID": "Not a user id: u followed by 24 letters and digits.",
+        "MEMBER_CURSOR_INVALID": "The paging cursor is not valid; read from the first page again.",
     },
 }
 

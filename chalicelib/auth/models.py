@@ -6,6 +6,9 @@ Key patterns:
 - ``receipts``: ``<kind>#<sha256 of a one-time WeChat code>`` → the answer that code earned, kept
   ten minutes. WeChat accepts a code once; the receipt lets a retried request get its answer
   again instead of a 401. Index ``by_user`` finds a user's receipts for deletion.
+- ``users`` index ``by_phone`` (sparse, keys only): ``phone_key`` = HMAC(pseudonym key, the bound
+  phone) → the users holding that phone, for the console's member lookup. The index holds no
+  phone, and it is an attribute of the user item, so the erasure's delete of the item removes it.
 """
 from __future__ import annotations
 
@@ -23,6 +26,14 @@ from chalicelib.auth.levels import SESSION
 from chalicelib.store.base import meta
 
 
+class UsersByPhone(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_phone"
+        projection = KeysOnlyProjection()
+
+    phone_key = UnicodeAttribute(hash_key=True)
+
+
 class User(Model):
     Meta = meta("users")
     user_id = UnicodeAttribute(hash_key=True)
@@ -33,11 +44,13 @@ class User(Model):
     level = UnicodeAttribute(default=SESSION)
     phone = UnicodeAttribute(null=True)
     phone_country = UnicodeAttribute(null=True)
+    phone_key = UnicodeAttribute(null=True)  # ``store.phone_key`` of ``phone``: the by_phone index
     first_seen = UTCDateTimeAttribute()
     last_active = UTCDateTimeAttribute()
     login_count = NumberAttribute(default=0)
     # Set when the erasure begins: from then on only the erasure itself may use the account.
     erasing = UTCDateTimeAttribute(null=True)
+    by_phone = UsersByPhone()
 
 
 class ReceiptsByUser(GlobalSecondaryIndex):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import errors
+from chalicelib import errors, pseudonyms
 from chalicelib.auth.levels import PURCHASE, SESSION
 from chalicelib.auth.models import Receipt, User
 from chalicelib.store.transactions import Cancelled, Transaction, run
@@ -22,6 +22,17 @@ RECEIPT_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8)
 def receipt_key(kind: str, code: str) -> str:
     # Hashed: the table holds nothing that could be replayed against WeChat.
     return f"{kind}#{hashlib.sha256(code.encode()).hexdigest()}"
+
+
+def phone_key(pure_number: str) -> str:
+    """What the by_phone index is keyed by: keyed, so the index cannot be read back into phones
+    by hashing every number (a mainland number has only about 10^10 possible values)."""
+    return pseudonyms.of("member-phone", pure_number)
+
+
+def users_with_phone(pure_number: str, limit: int = 20) -> list[str]:
+    """The ids of the users who bound this phone (two WeChat accounts may share one)."""
+    return [u.user_id for u in User.by_phone.query(phone_key(pure_number), limit=limit)]
 
 
 def record_login(user_id: str, wx: WxSession, receipt: str, *, now: datetime) -> tuple[str, bool]:
@@ -57,6 +68,7 @@ def bind_phone(user_id: str, phone: Phone, receipt: str | None, *, now: datetime
             actions=[
                 User.phone.set(phone.pure_number),
                 User.phone_country.set(phone.country_code),
+                User.phone_key.set(phone_key(phone.pure_number)),
                 User.level.set(PURCHASE),
                 User.last_active.set(now),
             ],

@@ -82,6 +82,13 @@ def _alert_webhook(names: dict[str, Any]) -> Any:
     return alerts.webhook_json(alerts.webhook_url())
 
 
+def _member(call: Any) -> dict[str, Any]:
+    """The erased member by a keyed hash only: the record must not keep what the erasure removed."""
+    from chalicelib import member_lookup
+
+    return {"member": member_lookup.audit_ref(call.path["user_id"])}
+
+
 def _clock(names: dict[str, Any]) -> Any:
     return {"now": config.iso(config.utcnow())}
 
@@ -104,6 +111,7 @@ TARGETS: dict[tuple[str, str], Any] = {
     ("DELETE", "/operator/alerts/rules/{rule_id}"): Target(lambda c: {"ruleId": c.path["rule_id"]}, _alert_rule),
     ("PUT", "/operator/alerts/webhook"): Target(lambda c: {"setting": "alertWebhook"}, _alert_webhook),
     ("PUT", "/operator/clock"): Target(lambda c: {"clock": "simulated"}, _clock),
+    ("DELETE", "/operator/members/{user_id}"): Target(_member, None),  # after: the answer, {"erased": true}
     # The console's own: operators and settings, audited in their transactions.
     ("POST", "/operator/operators"): INLINE,
     ("PATCH", "/operator/operators/{operator_id}"): INLINE,
