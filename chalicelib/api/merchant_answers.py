@@ -31,6 +31,7 @@ class OperatorTemplate(Template):
     active: bool
     issued: int  # summed over the stock shards; 0 for unlimited
     total: int | None  # None: unlimited
+    used: int  # coupons of it used by a paid order (counted with the consume; never goes down)
 
 
 class OperatorTemplates(Answer):

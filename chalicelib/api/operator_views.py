@@ -72,10 +72,12 @@ class TemplatePatch(Dated, rename="camel", forbid_unknown_fields=True):
 
 @route(bp, "GET", "/operator/coupon-templates", auth=OPERATOR, answer=ANSWERS + "OperatorTemplates")
 def list_templates(call: Call) -> dict:
-    out = []
-    for t in coupons.templates():
+    out, found = [], coupons.templates()
+    used = coupons.used([t.template_id for t in found])
+    for t in found:
         issued, total = coupons.stock_report(t)
-        out.append({**template_json(t), "active": bool(t.active), "issued": issued, "total": total})
+        out.append({**template_json(t), "active": bool(t.active), "issued": issued, "total": total,
+                    "used": used[t.template_id]})
     return {"templates": out}
 
 

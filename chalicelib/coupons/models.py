@@ -6,6 +6,7 @@ Key patterns:
   over ``shards`` counter items, each under its own partition key (so in its own partition),
   so that a flash claim is not limited by one item's write rate; each shard has its own
   ``total`` and ``issued``, and a claim's condition is ``issued < total`` on one of them.
+  The same table holds each template's used counter (``CouponUse``), sharded likewise.
 - ``coupon-quotas``: ``user_id`` + ``template_id`` → ``claimed``; condition ``claimed < limit``.
 - ``coupons``: ``user_id`` + ``coupon_id``; a user's coupons are one Query. The terms are
   copied at issue, so an edited template never changes a coupon already held. Indexes
@@ -81,6 +82,23 @@ class CouponStock(Model):
     @classmethod
     def of(cls, template_id: str, shard: int, **attributes: object) -> CouponStock:
         return cls(f"{template_id}#{shard}", template_id=template_id, shard=shard, **attributes)
+
+
+class CouponUse(Model):
+    """How many of a template's coupons were used, a counter split over ``USE_SHARDS`` items in the
+    ``coupon-stock`` table (key ``<template_id>#used<n>``, which no stock shard's ``#<n>`` can be):
+    a coupon always counts on the shard its id hashes to, and the counter moves in the transaction
+    that marks the coupon used, so it moves once per coupon however often the order system retries
+    and however many orders race; several shards, so that busy templates' consumes rarely conflict."""
+
+    Meta = meta("coupon-stock")
+    key = UnicodeAttribute(hash_key=True)
+    template_id = UnicodeAttribute()
+    used = NumberAttribute(default=0)
+
+    @classmethod
+    def of(cls, template_id: str, shard: int) -> CouponUse:
+        return cls(f"{template_id}#used{shard}", template_id=template_id)
 
 
 class CouponQuota(Model):

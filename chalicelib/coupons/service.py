@@ -216,8 +216,13 @@ def lock(user_id: str, coupon_id_: str, order_id: str, lines: list[rules.Line], 
 
 
 def consume(user_id: str, coupon_id_: str, order_id: str, *, now: datetime) -> None:
-    """The order was paid: its locked coupon is used. Idempotent for that order."""
-    if not store.consume(user_id, coupon_id_, order_id, now=now):
+    """The order was paid: its locked coupon is used, and counted once on its template's used
+    counter (in the same transaction). Idempotent for that order: a retry finds it used and
+    writes nothing. Two round trips: the coupon's template is known only by reading it."""
+    coupon = _held(user_id, coupon_id_)
+    if coupon.state == rules.USED and coupon.order_id == order_id:
+        return
+    if not store.consume(coupon, order_id, now=now):
         _explain(_held(user_id, coupon_id_), order_id, now, done_state=rules.USED)
 
 
@@ -301,6 +306,13 @@ def stock_report(t: CouponTemplate) -> tuple[int, int | None]:
 
 def templates() -> list[CouponTemplate]:
     return store.templates()
+
+
+def used(template_ids: list[str]) -> dict[str, int]:
+    """Coupons used, by template. It never goes down: a used coupon cannot be released (its
+    order is paid), a refund does not give the coupon back, and erasing a user or the coupon's
+    expiry (TTL) deletes the coupon but not its count."""
+    return store.used(template_ids)
 
 
 def forget(user_id: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib import errors
 from chalicelib.config import china_day
 from chalicelib.coupons import rules
-from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate
+from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTemplate, CouponUse
 from chalicelib.shop.service import SHOP_ID
 from chalicelib.store.transactions import Cancelled, Transaction, run
 
@@ -22,6 +23,8 @@ _full_shards: dict[tuple[str, object], set[int]] = {}
 
 
 _recent: dict[str, tuple[CouponTemplate, float]] = {}
+
+USE_SHARDS = 4  # a fixed number: a coupon's shard must not move, or a retry could count twice
 
 
 def template(template_id: str, *, max_age: float = 0.0) -> CouponTemplate:
@@ -163,13 +166,35 @@ def lock(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bool:
     )
 
 
-def consume(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bool:
-    """locked to ``order_id`` → used. False when the condition fails."""
-    return _transition(
-        user_id, coupon_id,
-        actions=[Coupon.state.set(rules.USED), Coupon.changed_at.set(now), Coupon.used_day.set(china_day(now).isoformat())],
-        condition=(Coupon.state == rules.LOCKED) & (Coupon.order_id == order_id),
-    )
+def consume(coupon: Coupon, order_id: str, *, now: datetime) -> bool:
+    """locked to ``order_id`` → used, and one more used on the template's counter, in one
+    transaction. False when the coupon's condition fails (nothing counted then)."""
+    shard = zlib.crc32(coupon.coupon_id.encode()) % USE_SHARDS
+
+    def build(tx: Transaction) -> None:
+        tx.update("coupon", Coupon(coupon.user_id, coupon.coupon_id),
+                  actions=[Coupon.state.set(rules.USED), Coupon.changed_at.set(now),
+                           Coupon.used_day.set(china_day(now).isoformat())],
+                  condition=(Coupon.state == rules.LOCKED) & (Coupon.order_id == order_id) & Coupon.coupon_id.exists())
+        tx.update("used", CouponUse.of(coupon.template_id, shard),
+                  actions=[CouponUse.used.add(1), CouponUse.template_id.set(coupon.template_id)])
+
+    try:
+        run(build)
+        return True
+    except Cancelled as exc:
+        if exc.failed != {"coupon"}:
+            raise
+        return False
+
+
+def used(template_ids: list[str]) -> dict[str, int]:
+    """Coupons used, by template: one BatchGet for all of them (PynamoDB splits it by 100 keys)."""
+    counts = dict.fromkeys(template_ids, 0)
+    keys = [CouponUse.of(t, shard).key for t in template_ids for shard in range(USE_SHARDS)]
+    for item in CouponUse.batch_get(keys):
+        counts[item.template_id] = counts.get(item.template_id, 0) + int(item.used)
+    return counts
 
 
 def release(user_id: str, coupon_id: str, order_id: str, *, now: datetime) -> bool:

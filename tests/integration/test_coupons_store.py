@@ -153,3 +153,35 @@ def test_forgetting_a_user_removes_their_coupons_and_quotas(dynamodb):
     coupons.forget(user)
 
     assert store.of_user(user) == [] and list(CouponQuota.query(user)) == []
+
+
+def test_used_counts_each_consumed_coupon_once_under_retries_and_racing_orders(dynamodb):
+    tid, now = template(), config.utcnow()
+    held = []
+    for _ in range(6):
+        user = uid()
+        cid = coupons.claim(user, tid, idempotency_key=None, now=now).coupon_id
+        coupons.lock(user, cid, f"o-{cid}", NUTS, now=now)
+        held.append((user, cid))
+    # The order system retries every consume, concurrently, three times over.
+    results = race(18, lambda i: coupons.consume(held[i % 6][0], held[i % 6][1], f"o-{held[i % 6][1]}", now=now))
+
+    assert all(r is None for r in results), results
+    assert coupons.used([tid]) == {tid: 6}
+    coupons.consume(*held[0], f"o-{held[0][1]}", now=now)  # a late retry: nothing more
+    with pytest.raises(errors.CouponUsed):
+        coupons.release(*held[0], f"o-{held[0][1]}", now=now)  # a paid order's coupon stays used
+    assert coupons.used([tid, "no-such-template"]) == {tid: 6, "no-such-template": 0}
+
+
+def test_a_released_or_refused_coupon_is_not_counted_used(dynamodb):
+    tid, user, now = template(), uid(), config.utcnow()
+    cid = coupons.claim(user, tid, idempotency_key=None, now=now).coupon_id
+    coupons.lock(user, cid, "o-1", NUTS, now=now)
+    with pytest.raises(errors.Conflict):
+        coupons.consume(user, cid, "o-other", now=now)  # not the order holding it
+    coupons.release(user, cid, "o-1", now=now)
+    with pytest.raises(errors.Conflict):
+        coupons.consume(user, cid, "o-1", now=now)
+
+    assert coupons.used([tid]) == {tid: 0}
