@@ -8,6 +8,7 @@ from chalicelib.api import (
     alert_views,
     auth_views,
     bargain_views,
+    campaign_views,
     catalogue_views,
     checkin_views,
     console_views,
@@ -49,6 +50,7 @@ app.register_blueprint(operator_views.bp)
 app.register_blueprint(console_views.bp)
 app.register_blueprint(metric_views.bp)
 app.register_blueprint(alert_views.bp)
+app.register_blueprint(campaign_views.bp)
 app.register_blueprint(member_lookup_views.bp)
 app.register_blueprint(admin_views.bp)
 app.register_blueprint(contract_views.bp)

@@ -396,6 +396,12 @@ class BargainNotBuyable(Conflict):
     code, message = "BARGAIN_NOT_BUYABLE", "This bargain cannot be bought now."
 
 
+class BargainUnavailable(Conflict):
+    """The campaign is not running: not started, past its end, paused or ended by an operator."""
+
+    code, message = "BARGAIN_UNAVAILABLE", "This bargain campaign is not running now."
+
+
 # Operators (the console). Messages from the catalogue, Chinese first (chalicelib.messages).
 class OperatorLoginRequired(AppError):
     """An operator function called with neither a session cookie nor a key."""
@@ -540,3 +546,34 @@ class MemberCursorInvalid(ValidationFailed):
     """The paging cursor of a member's list is not one that list answered."""
 
     code = "MEMBER_CURSOR_INVALID"
+
+
+# The operators' campaigns (拼团 and 砍价): chalicelib.campaigns.
+class CampaignNotFound(NotFound):
+    """No group-buy activity or bargain campaign with that id."""
+
+    code = "CAMPAIGN_NOT_FOUND"
+
+
+class CampaignExists(Conflict):
+    """A campaign of that kind with that id exists, with other settings (the same is a replay)."""
+
+    code = "CAMPAIGN_EXISTS"
+
+
+class CampaignVersionStale(Conflict):
+    """Another operator changed the campaign since the version the edit was made on."""
+
+    code = "CAMPAIGN_VERSION_STALE"
+
+
+class CampaignEnded(Conflict):
+    """The campaign has ended: it can no longer be edited, paused or resumed."""
+
+    code = "CAMPAIGN_ENDED"
+
+
+class CampaignEditUnsafe(Conflict):
+    """A change that live groups or bargains could not take (each field named in the message)."""
+
+    code = "CAMPAIGN_EDIT_UNSAFE"

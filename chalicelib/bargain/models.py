@@ -1,7 +1,8 @@
 """Bargain campaigns, bargains, helps, and the caps on them.
 
 Key patterns:
-- ``bargain-campaigns``: ``shop_id`` + ``campaign_id``.
+- ``bargain-campaigns``: ``shop_id`` + ``campaign_id``. Every start, help and buy carries a
+  condition on it: ``active`` (not paused) and no ``ended_at`` (``chalicelib.campaigns``).
 - ``bargains``: ``bargain_id`` (index ``by_owner``) → the owner, a snapshot of the campaign, the precomputed
   ``cuts`` and their ``seed``, and ``helped``: how many cuts are taken. A help moves
   ``helped`` from k to k + step on condition it is still k, so each help takes the next cut
@@ -43,7 +44,12 @@ class Campaign(Model):
     buy_at_current = BooleanAttribute(default=False)  # the owner may buy before the floor
     starts_at = UTCDateTimeAttribute()
     ends_at = UTCDateTimeAttribute()
-    active = BooleanAttribute(default=True)
+    active = BooleanAttribute(default=True)  # False: paused by an operator
+    ended_at = UTCDateTimeAttribute(null=True)  # ended by an operator: no start, help or buy after it
+    version = NumberAttribute(default=0)  # each operator change adds one: edits are conditional on it
+    edit_key = UnicodeAttribute(null=True)  # the Idempotency-Key of the last edit: its replay answers it
+    started = NumberAttribute(default=0)  # bargains started (counted by the start's transaction)
+    bought = NumberAttribute(default=0)  # bargains paid for (counted when the order system says so)
 
 
 class BargainsByOwner(GlobalSecondaryIndex):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib import errors
 from chalicelib.bargain import rules
@@ -53,7 +54,21 @@ def state_of(b: Bargain, now: datetime) -> str:
 
 
 def campaigns(*, now: datetime) -> list[Campaign]:
-    return [c for c in Campaign.query(SHOP_ID) if c.active and c.starts_at <= now < c.ends_at]
+    return [c for c in Campaign.query(SHOP_ID) if _running(c, now)]
+
+
+def _running(c: Campaign, now: datetime) -> bool:
+    return bool(c.active) and c.ended_at is None and c.starts_at <= now < c.ends_at
+
+
+def not_stopped() -> Condition:
+    """On the campaign item: not paused and not ended by an operator. Every start, help and buy
+    carries it in its write, so a pause or an end, once written, refuses every later one."""
+    return (Campaign.active == True) & Campaign.ended_at.does_not_exist()  # noqa: E712 (a condition)
+
+
+def _campaign_check(tx: Transaction, campaign_id: str) -> None:
+    tx.check("campaign", Campaign, SHOP_ID, campaign_id, condition=not_stopped())
 
 
 def bargain(bargain_id: str) -> Bargain:
@@ -83,8 +98,8 @@ def _start(user_id: str, campaign_id: str, bargain_id: str, now: datetime) -> Ba
         c = Campaign.get(SHOP_ID, campaign_id)
     except DoesNotExist as exc:
         raise errors.NotFound("No such bargain campaign.") from exc
-    if not c.active or not c.starts_at <= now < c.ends_at:
-        raise errors.Conflict("This bargain campaign is not running now.")
+    if not _running(c, now):
+        raise errors.BargainUnavailable()
     seed = secrets.randbits(32)
     deadline = min(now + timedelta(minutes=int(c.duration_minutes)), c.ends_at)
     b = Bargain(
@@ -99,12 +114,16 @@ def _start(user_id: str, campaign_id: str, bargain_id: str, now: datetime) -> Ba
         tx.save("bargain", b, condition=Bargain.bargain_id.does_not_exist())
         tx.update("quota", BargainQuota(user_id, campaign_id), actions=[BargainQuota.started.add(1)],
                   condition=BargainQuota.started.does_not_exist() | (BargainQuota.started < int(c.per_user_limit)))
+        tx.update("campaign", Campaign(SHOP_ID, campaign_id), actions=[Campaign.started.add(1)],
+                  condition=not_stopped() & (Campaign.starts_at <= now) & (Campaign.ends_at > now))
 
     try:
         run(build)
     except Cancelled as exc:
         if "bargain" in exc.failed:  # a retry with the same Idempotency-Key
             return bargain(bargain_id)
+        if "campaign" in exc.failed:
+            raise errors.BargainUnavailable() from exc
         if "quota" in exc.failed:
             raise errors.BargainLimitReached() from exc
         raise
@@ -140,6 +159,7 @@ def give_help(helper_id: str, bargain_id: str, *, nickname: str | None, avatar_u
                       condition=(Bargain.helped == k) & (Bargain.state == ACTIVE) & (Bargain.deadline > now))
             tx.update("day", HelperDay(helper_id, day), actions=[HelperDay.helps.add(1)],
                       condition=HelperDay.helps.does_not_exist() | (HelperDay.helps < int(b.helper_daily_cap)))
+            _campaign_check(tx, b.campaign_id)
 
         try:
             run(build)
@@ -148,6 +168,8 @@ def give_help(helper_id: str, bargain_id: str, *, nickname: str | None, avatar_u
         except Cancelled as exc:
             if "help" in exc.failed:
                 raise errors.BargainAlreadyHelped() from exc
+            if "campaign" in exc.failed:
+                raise errors.BargainUnavailable() from exc
             if "day" in exc.failed:
                 raise errors.BargainHelpCapReached() from exc
             if exc.failed != {"bargain"}:
@@ -175,13 +197,22 @@ def buy(owner_id: str, bargain_id: str, *, now: datetime) -> Bargain:
     if state not in (COMPLETE, ACTIVE) or (state == ACTIVE and not b.buy_at_current):
         raise errors.BargainNotBuyable()
     price = rules.price_after(int(b.original_price), cuts_of(b), int(b.helped))
+
+    def build(tx: Transaction) -> None:
+        tx.update("bargain", Bargain(bargain_id),
+                  actions=[Bargain.state.set(LOCKED), Bargain.lock_price.set(price), Bargain.locked_from.set(b.state)],
+                  condition=(Bargain.state == b.state) & (Bargain.helped == b.helped))
+        _campaign_check(tx, b.campaign_id)
+
     try:
-        b.update(actions=[Bargain.state.set(LOCKED), Bargain.lock_price.set(price), Bargain.locked_from.set(b.state)],
-                 condition=(Bargain.state == b.state) & (Bargain.helped == b.helped))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        run(build)
+    except Cancelled as exc:
+        if "campaign" in exc.failed:
+            raise errors.BargainUnavailable() from exc
+        if "bargain" in exc.failed:
             raise errors.Conflict("The bargain changed just now; try again.") from exc
         raise
+    b.state, b.lock_price, b.locked_from = LOCKED, price, b.state
     return b
 
 
@@ -207,12 +238,31 @@ def _settle(bargain_id: str, order_id: str, *, to: str | None) -> Bargain:
         raise errors.BargainNotBuyable("The bargain is not locked for an order.")
     actions = [Bargain.state.set(to), Bargain.order_id.set(order_id)] if to else \
         [Bargain.state.set(b.locked_from or ACTIVE), Bargain.lock_price.remove()]
+    if to == PURCHASED:
+        return _purchase(b, actions, order_id)
     try:
         b.update(actions=actions, condition=Bargain.state == LOCKED)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return _settle(bargain_id, order_id, to=to)
         raise
+    return b
+
+
+def _purchase(b: Bargain, actions: list, order_id: str) -> Bargain:
+    """The purchase, counted on its campaign in the same transaction (the console's "bought")."""
+    def build(tx: Transaction) -> None:
+        tx.update("bargain", Bargain(b.bargain_id), actions=actions, condition=Bargain.state == LOCKED)
+        tx.update("campaign", Campaign(SHOP_ID, b.campaign_id), actions=[Campaign.bought.add(1)],
+                  condition=Campaign.campaign_id.exists())
+
+    try:
+        run(build)
+    except Cancelled as exc:
+        if "bargain" in exc.failed:
+            return _settle(b.bargain_id, order_id, to=PURCHASED)
+        raise
+    b.state, b.order_id = PURCHASED, order_id
     return b
 
 
@@ -233,13 +283,9 @@ class CampaignSpec(msgspec.Struct, frozen=True):
 
 
 def create_campaign(spec: CampaignSpec) -> Campaign:
-    found = []
-    if not 0 <= spec.floor_price < spec.original_price:
-        found.append("floorPrice must be below originalPrice")
-    if not 1 <= spec.helpers <= spec.original_price - spec.floor_price:
-        found.append("helpers must be at least 1 and at most the fen between the prices")
-    if spec.starts_at >= spec.ends_at:
-        found.append("startsAt must be before endsAt")
+    """Save a new campaign. The same id again with the same settings is a replay and answers
+    the campaign saved; with other settings it is 409 ``CAMPAIGN_EXISTS``."""
+    found = problems(spec)
     if found:
         raise errors.ValidationFailed("; ".join(found) + ".")
     fields = msgspec.structs.asdict(spec)
@@ -248,9 +294,24 @@ def create_campaign(spec: CampaignSpec) -> Campaign:
         c.save(condition=Campaign.campaign_id.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise errors.Conflict("A bargain campaign with this id exists.") from exc
+            saved = Campaign.get(SHOP_ID, spec.campaign_id, consistent_read=True)
+            if all(getattr(saved, name) == value for name, value in fields.items()):
+                return saved
+            raise errors.CampaignExists() from exc
         raise
     return c
+
+
+def problems(spec: CampaignSpec) -> list[str]:
+    """What is wrong with these settings taken together (each message names its field)."""
+    found = []
+    if not 0 <= spec.floor_price < spec.original_price:
+        found.append("floorPrice must be below originalPrice")
+    if not 1 <= spec.helpers <= spec.original_price - spec.floor_price:
+        found.append("helpers must be at least 1 and at most the fen between the prices")
+    if spec.starts_at >= spec.ends_at:
+        found.append("startsAt must be before endsAt")
+    return found
 
 
 def forget(user_id: str) -> None:

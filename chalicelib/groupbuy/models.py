@@ -2,7 +2,9 @@
 
 Key patterns:
 - ``groupbuy-activities``: ``shop_id`` + ``activity_id``; the rules of one campaign, and
-  ``opened`` (groups opened so far) guarded by ``opened < stock`` when it has a stock.
+  ``opened`` (groups opened so far) guarded by ``opened < stock`` when it has a stock. Every
+  open and join carries a condition on it: ``active`` (not paused) and no ``ended_at``
+  (``chalicelib.campaigns`` pauses and ends, under ``version``).
 - ``groups``: ``group_id`` → the group with a snapshot of its activity's rules, ``reserved``
   slots (paid or awaiting payment) guarded by ``reserved < size``, and ``paid``; the payment
   that fills it leaves its order id in ``completed_by``, so a resent report gets the same
@@ -44,14 +46,18 @@ class Activity(Model):
     time_limit_minutes = NumberAttribute(default=24 * 60)
     pay_minutes = NumberAttribute(default=15)
     stock = NumberAttribute(null=True)  # groups that may be opened; None: unlimited
-    opened = NumberAttribute(default=0)
+    opened = NumberAttribute(default=0)  # groups opened so far (every open adds one, stock or not)
+    succeeded = NumberAttribute(default=0)  # groups that succeeded (paid full, or virtually filled)
     per_user_limit = NumberAttribute(default=1)
     new_users_only = BooleanAttribute(default=False)  # 老带新: only users with no paid order may join
     leader_coupon = UnicodeAttribute(null=True)  # a grant template for the leader of a group that succeeds
     virtual_fill_share = NumberAttribute(null=True)  # percent of size paid at expiry that gets completed
     starts_at = UTCDateTimeAttribute()
     ends_at = UTCDateTimeAttribute()
-    active = BooleanAttribute(default=True)
+    active = BooleanAttribute(default=True)  # False: paused by an operator
+    ended_at = UTCDateTimeAttribute(null=True)  # ended by an operator: no open, no join after it
+    version = NumberAttribute(default=0)  # each operator change adds one: edits are conditional on it
+    edit_key = UnicodeAttribute(null=True)  # the Idempotency-Key of the last edit: its replay answers it
 
 
 class DueIndex(GlobalSecondaryIndex):

@@ -78,7 +78,17 @@ def order_ref(group_id: str, user_id: str) -> str:
 
 # --- browsing -------------------------------------------------------------------------------
 def activities(*, now: datetime) -> list[Activity]:
-    return [a for a in Activity.query(SHOP_ID) if a.active and a.starts_at <= now < a.ends_at]
+    return [a for a in Activity.query(SHOP_ID) if _running(a, now)]
+
+
+def _running(a: Activity, now: datetime) -> bool:
+    return bool(a.active) and a.ended_at is None and a.starts_at <= now < a.ends_at
+
+
+def not_stopped() -> Condition:
+    """On the activity item: not paused and not ended by an operator. Every open and join carries
+    it in its transaction, so a pause or an end, once written, refuses every later one."""
+    return (Activity.active == True) & Activity.ended_at.does_not_exist()  # noqa: E712 (a condition)
 
 
 def activity(activity_id: str) -> Activity:
@@ -111,7 +121,7 @@ def open_group(user_id: str, activity_id: str, *, nickname: str | None, avatar_u
                idempotency_key: str | None, now: datetime) -> Seat:
     """Open a group as its leader, holding the first slot. Two round trips."""
     a = activity(activity_id)
-    if not a.active or not a.starts_at <= now < a.ends_at:
+    if not _running(a, now):
         raise errors.GroupbuyUnavailable()
     key = idempotency_key or uuid.uuid4().hex
     group_id = "g" + hashlib.sha256(f"{user_id}|{activity_id}|{key}".encode()).hexdigest()[:20]
@@ -125,9 +135,10 @@ def open_group(user_id: str, activity_id: str, *, nickname: str | None, avatar_u
     seat = _seat(g, user_id, LEADER, nickname, avatar_url, now)
 
     def build(tx: Transaction) -> None:
+        running = not_stopped() & (Activity.starts_at <= now) & (Activity.ends_at > now)
         if a.stock is not None:
-            tx.update("stock", Activity(SHOP_ID, activity_id), actions=[Activity.opened.add(1)],
-                      condition=Activity.opened < a.stock)
+            running &= Activity.opened < a.stock
+        tx.update("activity", Activity(SHOP_ID, activity_id), actions=[Activity.opened.add(1)], condition=running)
         _take_quota(tx, user_id, a.activity_id, int(a.per_user_limit))
         tx.save("group", g, condition=Group.group_id.does_not_exist())
         tx.save("member", seat)
@@ -137,10 +148,12 @@ def open_group(user_id: str, activity_id: str, *, nickname: str | None, avatar_u
     except Cancelled as exc:
         if "group" in exc.failed:  # a retry with the same Idempotency-Key: the group opened then
             return Seat(group(group_id), GroupMember.get(group_id, user_id))
+        if "activity" in exc.failed:  # paused, ended or sold out since it was read: which one?
+            if not _running(activity(activity_id), now):
+                raise errors.GroupbuyUnavailable() from exc
+            raise errors.GroupbuySoldOut() from exc
         if "quota" in exc.failed:
             raise errors.GroupbuyLimitReached() from exc
-        if "stock" in exc.failed:
-            raise errors.GroupbuySoldOut() from exc
         raise
     return Seat(g, seat)
 
@@ -161,6 +174,7 @@ def join(user_id: str, group_id: str, *, nickname: str | None, avatar_url: str |
                   condition=(Group.state == OPEN) & (Group.reserved < g.size) & (Group.deadline > now))
         tx.save("member", seat, condition=GroupMember.user_id.does_not_exist())
         _take_quota(tx, user_id, g.activity_id, int(g.per_user_limit))
+        tx.check("activity", Activity, SHOP_ID, g.activity_id, condition=not_stopped())
 
     for attempt in range(2):
         try:
@@ -172,6 +186,8 @@ def join(user_id: str, group_id: str, *, nickname: str | None, avatar_url: str |
                 if existing.state in (RESERVED, PAID):
                     return Seat(group(group_id), existing)
                 raise errors.GroupClosed("Your reservation in this group has expired.") from exc
+            if "activity" in exc.failed:
+                raise errors.GroupbuyUnavailable() from exc
             if "quota" in exc.failed:
                 raise errors.GroupbuyLimitReached() from exc
             if "group" not in exc.failed:
@@ -244,6 +260,7 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
                       condition=(Group.state == OPEN) & (Group.paid == len(paid)) & (Group.deadline > now))
             if completes:
                 _succeeded_event(tx, g, orders, virtual=0, now=now)
+                _count_success(tx, g)
 
         try:
             if completes:
@@ -289,6 +306,12 @@ def _succeeded_event(tx: Transaction, g: Group, orders: list[str], *, virtual: i
     outbox.record(tx, "fulfilment", f"group-succeeded:{g.group_id}", {
         "groupId": g.group_id, "activityId": g.activity_id, "productId": g.product_id,
         "price": int(g.group_price), "orderIds": orders, "virtualMembers": virtual}, now=now)
+
+
+def _count_success(tx: Transaction, g: Group) -> None:
+    """The activity's count of groups that succeeded, in the success's own transaction (the console's)."""
+    tx.update("counted", Activity(SHOP_ID, g.activity_id), actions=[Activity.succeeded.add(1)],
+              condition=Activity.activity_id.exists())
 
 
 def _succeed(g: Group, build: Callable[[Transaction], None], now: datetime) -> None:
@@ -392,6 +415,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
             tx.update("group", Group(group_id), actions=[Group.state.set(SUCCEEDED), Group.virtual.set(virtual), *closed],
                       condition=guard)
             _succeeded_event(tx, g, [m.order_id for m in paid], virtual=virtual, now=now)
+            _count_success(tx, g)
 
         try:
             _succeed(g, succeed, now)
@@ -449,6 +473,27 @@ class ActivitySpec(msgspec.Struct, frozen=True):
 
 
 def create_activity(spec: ActivitySpec) -> Activity:
+    """Save a new activity. The same id again with the same settings is a replay and answers
+    the activity saved; with other settings it is 409 ``CAMPAIGN_EXISTS``."""
+    found = problems(spec)
+    if found:
+        raise errors.ValidationFailed("; ".join(found) + ".")
+    fields = msgspec.structs.asdict(spec)
+    a = Activity(SHOP_ID, fields.pop("activity_id"), **fields)
+    try:
+        a.save(condition=Activity.activity_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            saved = activity(spec.activity_id)
+            if all(getattr(saved, name) == value for name, value in fields.items()):
+                return saved
+            raise errors.CampaignExists() from exc
+        raise
+    return a
+
+
+def problems(spec: ActivitySpec) -> list[str]:
+    """What is wrong with these settings taken together (each message names its field)."""
     found = []
     if not 2 <= spec.size <= 10:
         found.append("size must be 2 to 10")
@@ -460,17 +505,7 @@ def create_activity(spec: ActivitySpec) -> Activity:
         found.append("virtualFillShare is a percent, 1 to 100")
     if spec.pay_minutes < 1 or spec.time_limit_minutes < spec.pay_minutes:
         found.append("payMinutes must be at least 1 and within timeLimitMinutes")
-    if found:
-        raise errors.ValidationFailed("; ".join(found) + ".")
-    fields = msgspec.structs.asdict(spec)
-    a = Activity(SHOP_ID, fields.pop("activity_id"), **fields)
-    try:
-        a.save(condition=Activity.activity_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise errors.Conflict("A group-buy with this id exists.") from exc
-        raise
-    return a
+    return found
 
 
 def forget(user_id: str) -> None:

@@ -103,6 +103,12 @@ TARGETS: dict[tuple[str, str], Any] = {
     ("POST", "/operator/groupbuy/activities"): Target(lambda c: {"activityId": c.body.activity_id},
                                                       _groupbuy_activity),
     ("POST", "/operator/bargain/campaigns"): Target(lambda c: {"campaignId": c.body.campaign_id}, _bargain_campaign),
+    **{(method, f"/operator/groupbuy/activities/{{activity_id}}{tail}"): Target(
+        lambda c: {"activityId": c.path["activity_id"]}, _groupbuy_activity)
+       for method, tail in (("PATCH", ""), ("POST", "/pause"), ("POST", "/resume"), ("POST", "/end"))},
+    **{(method, f"/operator/bargain/campaigns/{{campaign_id}}{tail}"): Target(
+        lambda c: {"campaignId": c.path["campaign_id"]}, _bargain_campaign)
+       for method, tail in (("PATCH", ""), ("POST", "/pause"), ("POST", "/resume"), ("POST", "/end"))},
     ("POST", "/operator/jobs/{job}"): Target(lambda c: {"job": c.path["job"]}, None),
     ("POST", "/operator/metrics/rollup"): Target(
         lambda c: {"from": c.body.first.isoformat(), "to": c.body.last.isoformat()}, None),
