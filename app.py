@@ -17,12 +17,14 @@ from chalicelib.api import (
     event_views,
     fallback_views,
     groupbuy_views,
+    job_views,
     member_lookup_views,
     member_views,
     metric_views,
     middleware,
     operator_views,
     privacy_views,
+    product_views,
     server_views,
     shop_views,
 )
@@ -50,6 +52,8 @@ app.register_blueprint(operator_views.bp)
 app.register_blueprint(console_views.bp)
 app.register_blueprint(metric_views.bp)
 app.register_blueprint(alert_views.bp)
+app.register_blueprint(product_views.bp)
+app.register_blueprint(job_views.bp)
 app.register_blueprint(campaign_views.bp)
 app.register_blueprint(member_lookup_views.bp)
 app.register_blueprint(admin_views.bp)

@@ -518,6 +518,44 @@ class AlertCursorInvalid(ValidationFailed):
     code = "ALERT_CURSOR_INVALID"
 
 
+class JobRunning(Conflict):
+    """A run by hand of this job is under way; its lease ends with it (or lapses)."""
+
+    code = "JOB_RUNNING"
+
+
+class ProductNotFound(NotFound):
+    """No such product in the catalogue (or it was deleted by the order system)."""
+
+    code = "PRODUCT_NOT_FOUND"
+
+
+class ProductChanged(Conflict):
+    """The product (or a SKU edited) moved since the form read it: a sync or another operator."""
+
+    code = "PRODUCT_CHANGED"
+
+
+class ProductInvalid(ValidationFailed):
+    """An operator's edit of a product the catalogue's rules refuse; the message names each field."""
+
+    code = "PRODUCT_INVALID"
+
+
+class ImportRowsInvalid(ValidationFailed):
+    """An imported file's rows the catalogue's rules refuse; nothing was written. ``rows`` says,
+    row by row (the file's row numbers), which field and why."""
+
+    code = "IMPORT_ROWS_INVALID"
+
+    def __init__(self, rows: list[dict], message: str | None = None) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+    def to_json(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "rows": self.rows}}
+
+
 class MemberNotFound(NotFound):
     """No member with that id: never logged in, or erased (or being erased)."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from chalicelib import config, lazy, readiness
+from chalicelib import config, job_runs, jobs, lazy, readiness
 
 # A job's code loads when it runs (chalicelib.lazy), not in every function's cold start.
 groupbuy = lazy.module("chalicelib.groupbuy.service")
@@ -38,17 +38,38 @@ JOBS: dict[str, Job] = {
 }
 
 
-def run(name: str, now: datetime | None = None, *, context: Any = None, budget: float | None = None) -> dict:
-    """Run one job now; its report is logged and returned. ``context`` (a Lambda's) or
-    ``budget`` (seconds) bounds the run. A deployed stage that is not configured runs nothing
-    (``chalicelib.readiness`` logs why)."""
+def run(name: str, now: datetime | None = None, *, context: Any = None, budget: float | None = None,
+        trigger: str = "schedule") -> dict:
+    """Run one job now; its report is logged, recorded (``chalicelib.job_runs``) and returned.
+    ``context`` (a Lambda's) or ``budget`` (seconds) bounds the run. A deployed stage that is
+    not configured runs nothing (``chalicelib.readiness`` logs why). ``trigger``: who asked."""
     refused = readiness.refusal()
     if refused is not None:
         return {"job": name, "skipped": refused.code}
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         budget = context.get_remaining_time_in_millis() / 1000 - MARGIN
     stop_at = time.monotonic() + budget if budget is not None else None
-    report = JOBS[name](now or config.utcnow(), stop_at)
+    now = now or config.utcnow()
+    run_id = job_runs.started(name, now=now, trigger=trigger)
+    try:
+        report = JOBS[name](now, stop_at)
+    except Exception as exc:
+        job_runs.finished(name, run_id, now=config.utcnow(), outcome=job_runs.FAILED, report=None,
+                          stopped_at_budget=False, checkpoint=_checkpoint(name), error=type(exc).__name__)
+        raise
     summary = msgspec.structs.asdict(report) if isinstance(report, msgspec.Struct) else dict(report)  # type: ignore[call-overload]
     log.info("job %s done", name, extra={"job": name, **summary})
+    # A job that says why it stopped says "time"; one that just returns early is known by its clock.
+    stopped = summary.get("stopped") == "time" or (stop_at is not None and time.monotonic() >= stop_at)
+    job_runs.finished(name, run_id, now=config.utcnow(), outcome=job_runs.DONE, report=summary,
+                      stopped_at_budget=stopped, checkpoint=_checkpoint(name))
     return summary
+
+
+def _checkpoint(name: str) -> str | None:
+    """The job's checkpoint as the run left it, for its record; a failed read is only logged."""
+    try:
+        return jobs.cursor(name)
+    except Exception:  # noqa: BLE001 - the record must never fail the job
+        log.warning("job checkpoint not read for its record", extra={"job": name})
+        return None

@@ -15,6 +15,7 @@ from chalicelib.coupons.models import Coupon, CouponQuota, CouponStock, CouponTe
 from chalicelib.events.models import Activity as UserActivity
 from chalicelib.events.models import Event, EventCount
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
+from chalicelib.job_runs import JobRun
 from chalicelib.jobs import JobCursor
 from chalicelib.kept_limits import ErasedAccount
 from chalicelib.limits.models import RateCounter
@@ -59,6 +60,7 @@ MODELS: tuple[type[Model], ...] = (
     GroupQuota,
     OutboxEvent,
     JobCursor,
+    JobRun,
     Campaign,
     Bargain,
     Help,

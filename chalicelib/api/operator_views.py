@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, fanout, lazy
+from chalicelib import config, errors, lazy
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated, Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
@@ -23,7 +23,6 @@ groupbuy = lazy.module("chalicelib.groupbuy.service")
 members = lazy.module("chalicelib.members.service")
 referral = lazy.module("chalicelib.referral.service")
 rulebook = lazy.module("chalicelib.rulebook")
-schedules = lazy.module("chalicelib.schedules")
 wakeup = lazy.module("chalicelib.wakeup.service")
 
 bp = Blueprint(__name__)
@@ -247,24 +246,3 @@ def create_campaign(call: Call) -> dict:
     _zoned(b.starts_at, b.ends_at)
     c = bargain.create_campaign(bargain.CampaignSpec(**msgspec.structs.asdict(b)))
     return {"campaignId": c.campaign_id, "name": c.name}
-
-
-JOB_BUDGET = 20.0  # seconds of a run by hand: API Gateway answers after 29; the checkpoint keeps the rest
-DRAIN_SECONDS = 25.0
-
-
-@route(bp, "POST", "/operator/jobs/{job}", auth=OPERATOR, answer=ANSWERS + "JobAnswer")
-def run_job(call: Call) -> dict:
-    """Run a scheduled job now (the local stack and the simulator drive time this way).
-
-    A run that needs more than ``JOB_BUDGET`` stops at its checkpoint; calling again resumes it.
-    Deployed, the workers then do the fanned-out work (``worked`` is null). In the local stage
-    this call works the queue itself before answering, with the handler the workers run, so
-    the sends are made, on the simulated clock, when it answers; the stack's worker loop takes
-    what comes back later (retries, deferrals)."""
-    job = call.path["job"]
-    if job not in schedules.JOBS:
-        raise errors.NotFound(f"Jobs: {', '.join(sorted(schedules.JOBS))}.")
-    report = schedules.run(job, call.now, budget=JOB_BUDGET)
-    worked = fanout.drain(timeout=DRAIN_SECONDS).as_dict() if config.stage() == "local" else None
-    return {"job": job, "report": report, "worked": worked}

@@ -89,6 +89,12 @@ def _member(call: Any) -> dict[str, Any]:
     return {"member": member_lookup.audit_ref(call.path["user_id"])}
 
 
+def _product(names: dict[str, Any]) -> Any:
+    from chalicelib.shop import edits as products
+
+    return products.audited(names["productId"])
+
+
 def _clock(names: dict[str, Any]) -> Any:
     return {"now": config.iso(config.utcnow())}
 
@@ -117,6 +123,9 @@ TARGETS: dict[tuple[str, str], Any] = {
     ("DELETE", "/operator/alerts/rules/{rule_id}"): Target(lambda c: {"ruleId": c.path["rule_id"]}, _alert_rule),
     ("PUT", "/operator/alerts/webhook"): Target(lambda c: {"setting": "alertWebhook"}, _alert_webhook),
     ("PUT", "/operator/clock"): Target(lambda c: {"clock": "simulated"}, _clock),
+    ("PUT", "/operator/products/{product_id}"): Target(lambda c: {"productId": c.path["product_id"]}, _product),
+    # An import names its file's products; its answer (the counts by status) is the "after".
+    ("POST", "/operator/products/import"): Target(lambda c: {"import": "rows"}, None),
     ("DELETE", "/operator/members/{user_id}"): Target(_member, None),  # after: the answer, {"erased": true}
     # The console's own: operators and settings, audited in their transactions.
     ("POST", "/operator/operators"): INLINE,
