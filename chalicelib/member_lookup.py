@@ -109,6 +109,7 @@ def card(user_id: str, *, now: datetime) -> dict[str, Any]:
         "tier": {
             "tier": summary.tier.code, "tierName": summary.tier.name, "growth": summary.growth,
             "nextTier": None if summary.next_tier is None else summary.next_tier.code,
+            "nextTierName": None if summary.next_tier is None else summary.next_tier.name,
             "growthNeeded": None if summary.next_tier is None else summary.next_tier.threshold - summary.growth,
             "points": summary.points.balance, "pointsExpiring": summary.points.expiring,
             "pointsExpiringAt": iso(summary.points.expiring_at) if summary.points.expiring_at else None,

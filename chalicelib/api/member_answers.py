@@ -35,6 +35,7 @@ class MemberTier(Answer):
     tier_name: str
     growth: int
     next_tier: str | None
+    next_tier_name: str | None
     growth_needed: int | None
     points: int
     points_expiring: int
