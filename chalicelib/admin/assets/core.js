@@ -67,6 +67,7 @@
     const error = (data && data.error) || {};
     const failure = new ApiError(answer.status, error.code || `HTTP_${answer.status}`, error.message,
       Number(answer.headers.get("Retry-After")) || null);
+    failure.rows = error.rows; // an import's refusal: row, field, message
     if (answer.status === 401 && path !== "operator/login") {
       localStorage.removeItem(SESSION_HINT);
       session.csrf = null;
