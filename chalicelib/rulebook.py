@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.store.base import meta
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,26 @@ def parse(name: str, body: dict[str, Any], kind: type[R]) -> R:
     try:
         return msgspec.convert(body, kind)
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise errors.ValidationFailed(f"{name} rules: {exc}") from exc
+        raise errors.ValidationFailed(messages.text("RULES_INVALID") + why(exc)) from exc
+
+
+_AT = re.compile(r" - at `\$\.?([^`]*)`")
+_NAMED = re.compile(r"field `(\w+)`")
+
+
+def why(exc: Exception) -> str:
+    """msgspec's refusal in the catalogue's words (zh-CN), naming the field by its path
+    (``$.tiers[1].threshold``): the console puts it beside that field. A rule's own check
+    (``__post_init__``) is already a sentence from the catalogue."""
+    text = str(exc)
+    at, named = _AT.search(text), _NAMED.search(text)
+    where = at[1] if at else ""
+    if named and ("unknown field" in text or "missing required field" in text):
+        field = f"{where}.{named[1]}" if where else named[1]
+        return messages.text("RULES_FIELD_UNKNOWN" if "unknown" in text else "RULES_FIELD_MISSING").format(field=field)
+    if at and where and not text.startswith(tuple(messages.CATALOGUE[messages.DEFAULT].values())):
+        return messages.text("RULES_FIELD_INVALID").format(field=where)
+    return _AT.sub("", text)
 
 
 _stale: set[str] = set()  # documents already reported as no longer valid, to log each once

@@ -3,7 +3,7 @@ by reference, so only the generator and the tests import this module."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -29,7 +29,13 @@ class AlertRule(Answer):
 
 
 class AlertRules(Answer):
+    """The rules, and what a new one is checked by: ``schema`` (JSON Schema of a rule), the metrics
+    that are rates (``percentMetrics``: the threshold a percentage, 0 to 100) and ``maxPeriods`` by unit."""
+
     rules: list[AlertRule]
+    schema: dict[str, Any]
+    percent_metrics: list[MetricName]
+    max_periods: dict[str, int]
 
 
 class PeriodValue(Answer):

@@ -2,6 +2,7 @@
 owner's WeCom group robot webhook. The rules live in ``chalicelib.alerts``."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
@@ -34,7 +35,20 @@ class WebhookBody(msgspec.Struct, forbid_unknown_fields=True):
 
 @route(bp, "GET", "/operator/alerts/rules", auth=OPERATOR, answer=ANSWERS + "AlertRules")
 def list_rules(call: Call) -> dict:
-    return {"rules": alerts.list_rules()}
+    return {"rules": alerts.list_rules(), **_form()}
+
+
+@cache
+def _form() -> dict:
+    """What the console checks a rule by, from the types that check it here (one source of truth):
+    the JSON Schema of a rule, which metrics are rates (a percentage, 0 to 100), and how many
+    periods each unit allows."""
+    from chalicelib.alerts import rules
+
+    schema = msgspec.json.schema(rules.AlertSpec)
+    schema["$defs"]["AlertSpec"].pop("description", None)
+    return {"schema": schema, "percentMetrics": [m for m, facts in rules.METRICS.items() if facts.percent],
+            "maxPeriods": dict(rules.MAX_PERIODS)}
 
 
 def _spec(call: Call) -> Any:

@@ -11,7 +11,7 @@ is integer fen; instants are UTC; days are China days.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -54,31 +54,37 @@ class Book(Answer, tag_field="name"):
 
     default: bool
     version: int
+    schema: dict[str, Any]  # the document's JSON Schema: each field's type, range and length
 
 
 class MembershipBook(Book, tag="membership"):
     rules: MembershipRules | None
     defaults: MembershipRules
+    effective: MembershipRules  # what applies: the document, the defaults filling what it leaves out
 
 
 class CheckinBook(Book, tag="checkin"):
     rules: CheckinRules | None
     defaults: CheckinRules
+    effective: CheckinRules  # what applies: the document, the defaults filling what it leaves out
 
 
 class ReferralBook(Book, tag="referral"):
     rules: ReferralRules | None
     defaults: ReferralRules
+    effective: ReferralRules  # what applies: the document, the defaults filling what it leaves out
 
 
 class SegmentsBook(Book, tag="segments"):
     rules: SegmentRules | None
     defaults: SegmentRules
+    effective: SegmentRules  # what applies: the document, the defaults filling what it leaves out
 
 
 class WakeupBook(Book, tag="wakeup"):
     rules: WakeupRules | None
     defaults: WakeupRules
+    effective: WakeupRules  # what applies: the document, the defaults filling what it leaves out
 
 
 RuleBook = MembershipBook | CheckinBook | ReferralBook | SegmentsBook | WakeupBook

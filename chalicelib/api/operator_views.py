@@ -164,7 +164,30 @@ def rollback_rules(call: Call) -> dict:
 
 
 def _book(name: str, body: dict | None, version: int) -> dict:
-    return {"name": name, "rules": body, "default": body is None, "defaults": _defaults(name), "version": version}
+    return {"name": name, "rules": body, "default": body is None, "defaults": _defaults(name), "version": version,
+            "effective": _effective(name, body), "schema": _schema(name)}
+
+
+def _effective(name: str, body: dict | None) -> dict:
+    """What the capability applies: the document, the defaults filling what it leaves out (and the
+    defaults alone for a document no longer valid, as ``rulebook.load`` reads it)."""
+    try:
+        return msgspec.to_builtins(_rule_books()[name](body)) if body else _defaults(name)
+    except errors.ValidationFailed:
+        return _defaults(name)
+
+
+@cache
+def _schema(name: str) -> dict:
+    """The book's JSON Schema, from the same types that validate a save (ranges, lengths, which
+    values may be null): the console builds and checks its form from it, so the bounds are written
+    once. Checks across fields (rising tier thresholds) stay the server's, answered at the field."""
+    def lean(node: Any, names: bool = False) -> Any:  # the defaults are answered beside it; the docstrings are ours
+        if isinstance(node, dict):  # ``names``: a map of field or type names, whose keys are not keywords
+            return {k: lean(v, k in ("properties", "$defs") and not names) for k, v in node.items()
+                    if names or k not in ("default", "description", "title")}
+        return [lean(v) for v in node] if isinstance(node, list) else node
+    return lean(msgspec.json.schema(type(_rule_books()[name]({}))))
 
 
 def _defaults(name: str) -> dict:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import msgspec
 
+from chalicelib import messages
 from chalicelib.bounds import Cards, RewardPoints, TemplateId
 
 
@@ -23,7 +24,7 @@ class Reward(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
 class Milestone(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """Paid when the days checked in within one calendar month reach ``days``."""
 
-    days: int
+    days: Annotated[int, msgspec.Meta(ge=1, le=31)]
     points: RewardPoints = 0
     coupon: TemplateId | None = None
     makeup_cards: Cards = 0
@@ -32,11 +33,11 @@ class Milestone(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fiel
 class CheckinRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """The rule book's ``checkin`` document (camelCase JSON); these are the defaults."""
 
-    cycle: tuple[Reward, ...] = (
+    cycle: Annotated[tuple[Reward, ...], msgspec.Meta(min_length=1, max_length=31)] = (
         Reward(5), Reward(5), Reward(10), Reward(5), Reward(5), Reward(10), Reward(30, coupon="checkin-day7"),
     )
     milestones: tuple[Milestone, ...] = (Milestone(15, points=50, makeup_cards=1), Milestone(28, points=100))
-    makeup_window_days: int = 7
+    makeup_window_days: Annotated[int, msgspec.Meta(ge=0, le=31)] = 7
     makeup_points_cost: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 50
 
     def __post_init__(self) -> None:
@@ -46,7 +47,7 @@ class CheckinRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
             raise ValueError("rewards cannot be negative")
         days = [m.days for m in self.milestones]
         if days != sorted(set(days)) or any(not 1 <= d <= 31 for d in days):
-            raise ValueError("milestones need distinct rising days within a month (1 to 31)")
+            raise ValueError(messages.text("RULES_MILESTONES_RISING"))
         if not 0 <= self.makeup_window_days <= 31 or self.makeup_points_cost < 1:
             raise ValueError("makeupWindowDays is 0 to 31 and makeupPointsCost at least 1")
 

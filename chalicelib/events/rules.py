@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from chalicelib import messages
 from chalicelib.bounds import Days
 
 STANDARD = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "share")
@@ -49,7 +50,7 @@ class SegmentRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
     def __post_init__(self) -> None:
         # A weight of 10^-300 grows into a number DynamoDB refuses as too small to store.
         if any(0 < w < MIN_WEIGHT for w in self.weights.values()):
-            raise ValueError(f"weights are 0, or {MIN_WEIGHT} to {MAX_WEIGHT:g}")
+            raise ValueError(messages.text("RULES_WEIGHTS_RANGE").format(least=MIN_WEIGHT, most=f"{MAX_WEIGHT:g}"))
 
 
 def refusal(name: str, client_time: datetime | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import msgspec
 
+from chalicelib import messages
 from chalicelib.bounds import Label, TemplateId
 from chalicelib.config import CHINA
 
@@ -49,7 +50,7 @@ class MembershipRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknow
     def __post_init__(self) -> None:
         thresholds = [t.threshold for t in self.tiers]
         if not self.tiers or thresholds[0] != 0 or thresholds != sorted(set(thresholds)):
-            raise ValueError("tiers need strictly rising thresholds starting at 0")
+            raise ValueError(messages.text("RULES_TIERS_RISING"))
         if self.growth_per_yuan < 0 or self.points_per_yuan < 0:
             raise ValueError("growthPerYuan and pointsPerYuan cannot be negative")
 

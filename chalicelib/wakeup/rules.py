@@ -7,18 +7,19 @@ from typing import Annotated
 
 import msgspec
 
-from chalicelib.bounds import Percent, TemplateId
+from chalicelib.bounds import TemplateId
 from chalicelib.config import CHINA
 
 Hour = Annotated[int, msgspec.Meta(ge=0, le=23)]
 Category = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+HoldoutPercent = Annotated[int, msgspec.Meta(ge=0, le=50)]  # half the users at most: the other half gets the journey
 
 
 class Step(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     key: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     wait: Annotated[int, msgspec.Meta(ge=0, le=365)]  # days (hours for the cart journey)
     template: TemplateId  # subscribe-message template id
-    text: str  # thing1: at most 20 characters
+    text: Annotated[str, msgspec.Meta(max_length=20)]  # thing1: at most 20 characters
     page: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] = "pages/index/index"
     coupon: TemplateId | None = None  # a grant template; "by_history" picks one from the user's history
     marketing: bool = True  # counts against the contact cap
@@ -44,10 +45,10 @@ class WakeupRules(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     )
     habit: Step = Step("daily", 0, "tpl_checkin_reminder", "今天还没签到哦", page="pages/checkin/checkin",
                        marketing=False)
-    holdout_percent: Percent = 10  # per journey: that journey's lift
+    holdout_percent: HoldoutPercent = 10  # per journey: that journey's lift
     # A universal control group: these users get no journey at all, so retention can be compared
     # between the population with journeys and the one without.
-    global_holdout_percent: Percent = 0
+    global_holdout_percent: HoldoutPercent = 0
     quiet_from: Hour = 22  # China hours: nothing is sent from 22:00 ...
     quiet_until: Hour = 8  # ... to 08:00; a run then leaves the rest for the next
     cap_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 3
