@@ -128,30 +128,27 @@
       form = html`<${Form} id=${`edit-${kind}`} title=${t("campaign.edit", { id: c[K.key] })} spec=${spec} start=${{ ...start, addStock: "" }}
         note=${c.state === "scheduled" ? null : t("campaign.liveNote")} send=${send} onDone=${done("campaign.done.saved")} onCancel=${() => setEditing(null)} />`;
     }
-    const figures = kind === "groupbuy" ? ["left", "opened", "succeeded"] : ["started", "bought"];
-    const cell = (c, f) => (f === "left" ? (c.stockLeft ?? t("campaign.unlimited")) : c[f]);
+    const gb = kind === "groupbuy";
+    const cols = [[`f.${K.key}`, (c) => c[K.key]], ["f.name", (c) => c.name], ["col.price", (c) => `${yuan(c[K.price])} / ${yuan(c.originalPrice)}`],
+      [gb ? "f.size" : "f.helpers", (c) => (gb ? c.size : c.helpers)], ["col.window", (c) => `${H.when(c.startsAt)} – ${H.when(c.endsAt)}`],
+      ...(gb ? [["col.left", (c) => c.stockLeft ?? t("campaign.unlimited")], ["col.opened", (c) => c.opened], ["col.succeeded", (c) => c.succeeded]]
+        : [["col.started", (c) => c.started], ["col.bought", (c) => c.bought]])];
+    const btn = (action, label, onClick, cls = "secondary small") => html`<button type="button" class=${cls} data-action=${action} onClick=${onClick}>${t(label)}</button>`;
+    const actions = (c) => (c.state === "ended" ? "–" : ending === c
+      ? [html`<span>${t("campaign.endAsk", { name: c.name })}</span>`, btn("confirm-end", "campaign.confirmEnd", () => act(c, "end"), "small"),
+        btn("cancel-end", "app.cancel", () => setEnding(null))]
+      : [btn("edit", "app.edit", () => setEditing(c)), c.state === "paused" ? btn("resume", "campaign.resume", () => act(c, "resume"))
+        : btn("pause", "campaign.pause", () => act(c, "pause")), btn("end", "campaign.end", () => setEnding(c))]);
     return html`<section class="campaign-kind">
       <div class="screen-head"><h3>${t(`campaign.${kind}`)}</h3>
         ${changer && !editing ? html`<button type="button" id=${`new-${kind}-open`} onClick=${() => setEditing("new")}>${t(`campaign.new.${kind}`)}</button>` : null}</div>
       ${form}
       ${rows === null ? html`<p class="status" role="status">${t("app.loading")}</p>` : html`<div class="scroll card">
-        <table id=${kind === "groupbuy" ? "groupbuy-activities" : "bargain-campaigns"}>
-          <caption class="visually-hidden">${t(`campaign.${kind}`)}</caption>
-          <thead><tr><th>${t(`campaign.f.${K.key}`)}</th><th>${t("campaign.f.name")}</th><th>${t("campaign.col.price")}</th>
-            <th>${t(kind === "groupbuy" ? "campaign.f.size" : "campaign.f.helpers")}</th><th>${t("campaign.col.window")}</th>
-            ${figures.map((f) => html`<th>${t(`campaign.col.${f}`)}</th>`)}<th>${t("campaign.col.state")}</th>${changer ? html`<th>${t("app.actions")}</th>` : null}</tr></thead>
+        <table id=${gb ? "groupbuy-activities" : "bargain-campaigns"}><caption class="visually-hidden">${t(`campaign.${kind}`)}</caption>
+          <thead><tr>${cols.map(([label]) => html`<th>${t(`campaign.${label}`)}</th>`)}<th>${t("campaign.col.state")}</th>${changer ? html`<th>${t("app.actions")}</th>` : null}</tr></thead>
           <tbody>${rows.length ? rows.map((c) => html`<tr data-state=${c.state} ...${{ [`data-${K.row}`]: c[K.key] }}>
-            <td>${c[K.key]}</td><td>${c.name}</td><td>${yuan(c[K.price])} / ${yuan(c.originalPrice)}</td><td>${kind === "groupbuy" ? c.size : c.helpers}</td>
-            <td>${H.when(c.startsAt)} – ${H.when(c.endsAt)}</td>${figures.map((f) => html`<td>${cell(c, f)}</td>`)}
-            <td class="state">${t(`campaign.state.${c.state}`)}</td>
-            ${changer ? html`<td class="row-actions">${c.state === "ended" ? "–" : ending === c ? html`
-              <span>${t("campaign.endAsk", { name: c.name })}</span>
-              <button type="button" class="small" data-action="confirm-end" onClick=${() => act(c, "end")}>${t("campaign.confirmEnd")}</button>
-              <button type="button" class="secondary small" data-action="cancel-end" onClick=${() => setEnding(null)}>${t("app.cancel")}</button>` : html`
-              <button type="button" class="secondary small" data-action="edit" onClick=${() => setEditing(c)}>${t("app.edit")}</button>
-              <button type="button" class="secondary small" data-action=${c.state === "paused" ? "resume" : "pause"} onClick=${() => act(c, c.state === "paused" ? "resume" : "pause")}>${t(c.state === "paused" ? "campaign.resume" : "campaign.pause")}</button>
-              <button type="button" class="secondary small" data-action="end" onClick=${() => setEnding(c)}>${t("campaign.end")}</button>`}</td>` : null}
-          </tr>`) : html`<tr><td colspan="10">${t("campaign.none")}</td></tr>`}</tbody>
+            ${cols.map(([, value]) => html`<td>${value(c)}</td>`)}<td class="state">${t(`campaign.state.${c.state}`)}</td>
+            ${changer ? html`<td class="row-actions">${actions(c)}</td>` : null}</tr>`) : html`<tr><td colspan="10">${t("campaign.none")}</td></tr>`}</tbody>
         </table></div>`}
     </section>`;
   }
