@@ -85,7 +85,23 @@ def seed(now: datetime | None = None) -> int:
             create()
         except errors.Conflict:  # seeded before: its stock, issued coupons and groups stay as they are
             pass
-    return catalogue.size() + len(created) + demo_owner(now)
+    return catalogue.size() + len(created) + demo_owner(now) + alert_rule(now)
+
+
+# The 预警 the issue names, so the screen and the nightly evaluation have one from the start.
+ALERT_RULE = {"name": "7日留存率连续3周低于20%", "metric": "d7Retention", "op": "below", "threshold": 20, "periods": 3,
+              "unit": "week"}
+
+
+def alert_rule(now: datetime) -> int:
+    """The demo alert rule, unless one of its name exists (an operator may have deleted it: a later
+    seed run then adds it back; two seeds at once may both add it, which only a person would notice)."""
+    from chalicelib.alerts import service as alerts
+
+    if any(r["name"] == ALERT_RULE["name"] for r in alerts.list_rules()):
+        return 0
+    alerts.create_rule(alerts.parse(ALERT_RULE), by="demo-seed", now=now)
+    return 1
 
 
 def demo_owner(now: datetime) -> int:

@@ -3,12 +3,12 @@
 The day, in China time: 10:00 the inactivity wake-up, 11:00 the post-purchase chain, then the
 morning's visits; 16:00 and 20:00 the cart journey (and at 20:00 the check-in reminder), then
 the evening's visits; group-buy closes through the day; at 00:30 the rollup of the day that
-ended. Each visit is what a mini-program session does: open the home page (the first time, the
-privacy notice: who agrees gets an anonymous id, and the page view is kept under it; the others'
-is only counted), log in with a fresh ``wx.login`` code and that id, open the shop, send events,
-maybe check in, accept subscribe messages, view and cart a product,
-share, help a friend's bargain or join their group, and sometimes buy (phone number first,
-best coupon, the merchant's order system locking and consuming it, the payment).
+ended, at 01:30 the alert rules over it. Each visit is what a mini-program session does: open the
+home page (the first time, the privacy notice: who agrees gets an anonymous id, and the page view
+is kept under it; the others' is only counted), log in with a fresh ``wx.login`` code and that id,
+open the shop, send events, maybe check in, accept subscribe messages, view and cart a product,
+share, help a friend's bargain or join their group, and sometimes buy (phone number first, best
+coupon, the merchant's order system locking and consuming it, the payment).
 """
 from __future__ import annotations
 
@@ -103,6 +103,9 @@ class World:
                 self.deliver(index)
         self.clock(today + timedelta(days=1), time(0, 30))
         self.api.call("job:metrics-rollup", "POST", "/operator/jobs/metrics-rollup", headers=OPERATOR)
+        # 01:30: the alert rules over the days the rollup finished (预警; the seed holds one).
+        self.clock(today + timedelta(days=1), time(1, 30))
+        self.api.call("job:alerts-evaluate", "POST", "/operator/jobs/alerts-evaluate", headers=OPERATOR)
 
     def clock(self, day: date, at: time) -> None:
         instant = datetime.combine(day, at, CHINA).astimezone(timezone.utc)
