@@ -190,6 +190,7 @@ def test_no_join_is_accepted_after_the_pause_is_acknowledged(dynamodb):
 
     results = race(48, pause_midway, workers=12)
     assert "paused" in results and not late_accepted
+    assert any(isinstance(r, gb.Seat) for r in results)  # the joins before it went through
     refused = [r for r in results if isinstance(r, errors.AppError)]
     assert refused and all(isinstance(r, (errors.GroupbuyUnavailable, errors.GroupFull, errors.StorageUnavailable))
                        for r in refused)
