@@ -69,6 +69,8 @@ def _patch(body: CampaignPatch) -> dict[str, Any]:
         raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
     if not sent:
         raise errors.ValidationFailed("Send at least one setting to change beside version.")
+    if "stock" in sent and "add_stock" in sent:
+        raise errors.ValidationFailed("Send stock or addStock, not both.")
     return sent
 
 

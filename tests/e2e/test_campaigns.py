@@ -110,7 +110,7 @@ def test_bad_edits_are_4xx_and_replays_answer_the_first_result(api):
 
     for bad in ({"name": "x"}, {"version": 0}, {"version": 0, "colour": "red"}, {"version": -1, "name": "x"},
                 {"version": 0, "endsAt": "2026-12-01T00:00:00"}, {"version": 0, "addStock": 0},
-                {"version": 0, "size": 11}, {"version": "0", "name": "x"}):
+                {"version": 0, "size": 11}, {"version": "0", "name": "x"}, {"version": 0, "stock": 3, "addStock": 1}):
         refused = marketer.call("PATCH", f"{GB}/{aid}", bad)
         assert refused.status_code == 422, (bad, refused.text)
     missing = marketer.call("PATCH", f"{GB}/nope-{uuid.uuid4().hex[:6]}", {"version": 0, "name": "x"})
@@ -142,3 +142,17 @@ def test_a_bargain_campaign_is_listed_edited_paused_and_ended(api, name):
     refused = api.call("POST", f"/bargain/{cid}", None, token=api.purchase_token(name))
     assert (refused.status_code, code(refused)) == (409, "BARGAIN_UNAVAILABLE"), refused.text
     assert marketer.call("POST", f"{BG}/{cid}/end").json["state"] == "ended"
+
+
+def test_before_its_start_any_setting_changes_and_a_stock_can_be_lifted(api):
+    marketer = Console(api, operator(roles.MARKETER))
+    aid = new_activity(marketer, startsAt=_iso(timedelta(days=1)))["activityId"]
+    assert listed(marketer, GB, "activityId", aid)["state"] == "scheduled"
+    edited = marketer.call("PATCH", f"{GB}/{aid}", {"version": 0, "groupPrice": 9900, "size": 2, "stock": None,
+                                                    "startsAt": _iso(timedelta(days=2))})
+    assert edited.status_code == 200, edited.text
+    assert (edited.json["groupPrice"], edited.json["size"], edited.json["stock"], edited.json["stockLeft"]) == (9900, 2, None, None)
+    late = marketer.call("PATCH", f"{GB}/{aid}", {"version": 1, "startsAt": _iso(timedelta(days=30))})
+    assert (late.status_code, code(late)) == (422, "VALIDATION_FAILED") and "startsAt" in late.text  # after its end
+    unlimited = marketer.call("PATCH", f"{GB}/{aid}", {"version": 1, "addStock": 5})
+    assert code(unlimited) == "CAMPAIGN_EDIT_UNSAFE" and "addStock" in unlimited.text
