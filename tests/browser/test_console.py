@@ -53,7 +53,9 @@ def test_the_owner_sees_the_overview_and_adds_a_marketer_and_an_analyst(browser,
     for chart in drawn:
         assert chart["chart"] and chart["points"] > 0 and chart["painted"] > 1000, chart
     labels = page.evaluate("Chart.getChart('chart-retention').data.datasets.map((d) => d.label)")
-    assert labels == [ZH["overview.arm.journeys"], ZH["overview.arm.holdout"], ZH["overview.arm.all"]]
+    # Each arm with its size, the first-seen users behind D0 ("开启旅程 (样本 21)").
+    assert [label.split(" (")[0] for label in labels] == [ZH["overview.arm.journeys"], ZH["overview.arm.holdout"], ZH["overview.arm.all"]]
+    assert all(label.endswith(")") and ZH["overview.n"].split(" ")[0] in label for label in labels), labels
     series = page.evaluate("Chart.getChart('chart-retention').data.datasets.map((d) => d.data.filter((x) => x !== null).length)")
     # Eight simulated days: up to D7 for each arm (a day whose cohort in one arm is empty has no point).
     assert all(n >= 6 for n in series), series
@@ -96,7 +98,7 @@ def test_the_marketer_creates_edits_and_pauses_a_coupon_template(browser, stack)
     assert page.locator("#nav-operators, #nav-audit").count() == 0  # the owner's screens are not offered
     visit.open("coupons")
     seeded = page.locator("#coupon-templates tr[data-template=tea-100-15] td").all_inner_texts()
-    assert seeded[5:7] == ["1000", "0"]  # stock left, issued: the seeded template before anyone claims
+    assert seeded[5:8] == ["1000", "0", "0"]  # stock left, issued, used: the seeded template before anyone claims
 
     page.click("#new-coupon-open")
     page.fill("#new-coupon-templateId", "tea-100-15")
@@ -117,7 +119,7 @@ def test_the_marketer_creates_edits_and_pauses_a_coupon_template(browser, stack)
     row = "#coupon-templates tr[data-template=autumn-tea-20]"
     page.wait_for_selector(row)
     cells = page.locator(f"{row} td").all_inner_texts()
-    assert cells[1] == "秋茶满100减20" and cells[5:7] == ["500", "0"] and cells[8] == ZH["coupon.state.active"], cells
+    assert cells[1] == "秋茶满100减20" and cells[5:8] == ["500", "0", "0"] and cells[9] == ZH["coupon.state.active"], cells
 
     page.click(f"{row} button[data-action=edit]")
     page.fill("#edit-coupon-name", "秋茶满100减20（加量）")

@@ -64,6 +64,10 @@
   }
 
   const route = () => location.hash.replace(/^#\/?/, "").split("?")[0];
+  // A reload keeps the cookie, not the CSRF token: GET /operator/me answers it again, asked as the
+  // script runs rather than after the first paint (settled, never rejected: the effect reads it).
+  const me = localStorage.getItem(H.SESSION_HINT)
+    ? H.api("GET", "operator/me").then((answer) => ({ answer }), (err) => ({ err })) : null;
 
   function App() {
     const [phase, setPhase] = useState("loading");
@@ -84,18 +88,19 @@
       }).catch(() => {});
       const onHash = () => setScreen(route());
       addEventListener("hashchange", onHash);
-      // A reload keeps the cookie, not the CSRF token: GET /operator/me answers it again.
-      if (!localStorage.getItem(H.SESSION_HINT)) {
+      if (!me) {
         setPhase("login");
         return () => removeEventListener("hashchange", onHash);
       }
-      H.api("GET", "operator/me").then((me) => {
-        H.session.csrf = me.csrfToken;
-        H.session.operator = me.operator;
+      me.then(({ answer, err }) => {
+        if (err) {
+          setNotice(err.status === 401 ? "" : H.explain(err));
+          setPhase("login");
+          return;
+        }
+        H.session.csrf = answer.csrfToken;
+        H.session.operator = answer.operator;
         setPhase("ready");
-      }).catch((err) => {
-        setNotice(err.status === 401 ? "" : H.explain(err));
-        setPhase("login");
       });
       return () => removeEventListener("hashchange", onHash);
     }, []);
@@ -152,4 +157,9 @@
   // The old dashboard link carried the shared key in the fragment: the console takes a login.
   if (location.hash.startsWith("#key=")) history.replaceState(null, "", location.pathname + location.search);
   render(html`<${App} />`, document.getElementById("app"));
+  // Whichever screen made it, a frame that scrolls sideways (a wide table at phone width) takes the
+  // keyboard's focus, so it can be scrolled without a mouse (WCAG 2.1.1; axe: scrollable-region-focusable).
+  new MutationObserver(() => {
+    for (const frame of document.querySelectorAll(".scroll:not([tabindex])")) frame.tabIndex = 0;
+  }).observe(document.getElementById("app"), { childList: true, subtree: true });
 })();

@@ -271,16 +271,16 @@
           <caption class="visually-hidden">${t("nav.coupons")}</caption>
           <thead><tr><th>${t("coupon.field.templateId")}</th><th>${t("coupon.field.name")}</th><th>${t("coupon.col.terms")}</th>
             <th>${t("coupon.field.channel")}</th><th>${t("coupon.col.validity")}</th><th>${t("coupon.col.left")}</th><th>${t("coupon.col.issued")}</th>
-            <th>${t("coupon.field.perUserLimit")}</th><th>${t("coupon.col.state")}</th>${changer ? html`<th>${t("app.actions")}</th>` : null}</tr></thead>
+            <th>${t("coupon.col.used")}</th><th>${t("coupon.field.perUserLimit")}</th><th>${t("coupon.col.state")}</th>${changer ? html`<th>${t("app.actions")}</th>` : null}</tr></thead>
           <tbody>${templates.length ? templates.map((c) => html`<tr data-template=${c.templateId}>
             <td>${c.templateId}</td><td>${c.name}</td><td>${terms(c)}</td><td>${t(`coupon.channel.${c.channel}`)}</td><td>${validity(c)}</td>
             <td>${c.total === null ? t("coupon.unlimited") : c.total - c.issued}</td><td>${c.total === null ? "–" : c.issued}</td>
-            <td>${c.perUserLimit ?? t("coupon.unlimited")}</td>
+            <td class="used">${c.used}</td><td>${c.perUserLimit ?? t("coupon.unlimited")}</td>
             <td class="state">${c.active ? (c.soldOut ? t("coupon.state.soldOut") : t("coupon.state.active")) : t("coupon.state.paused")}</td>
             ${changer ? html`<td class="row-actions">
               <button type="button" class="secondary small" data-action="edit" onClick=${() => { setNotice(""); setEditing(c); }}>${t("app.edit")}</button>
               <button type="button" class="secondary small" data-action=${c.active ? "pause" : "resume"} onClick=${() => toggle(c)}>${c.active ? t("coupon.pause") : t("coupon.resume")}</button>
-            </td>` : null}</tr>`) : html`<tr><td colspan=${changer ? 10 : 9}>${t("coupon.none")}</td></tr>`}</tbody>
+            </td>` : null}</tr>`) : html`<tr><td colspan=${changer ? 11 : 10}>${t("coupon.none")}</td></tr>`}</tbody>
         </table></div>`}
       <p class="hint">${t("coupon.usedNote")}</p>`;
   }

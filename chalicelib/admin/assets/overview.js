@@ -7,6 +7,18 @@
   const COLOURS = { all: "#475569", journeys: "#c2410c", holdout: "#2563eb", muted: "#94a3b8", good: "#16a34a" };
   const MARKS = [0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 30];
   const charts = {};
+  // Chart.js (210 KB) is fetched when the overview first needs it, not by the page: the login form
+  // and the other screens render without parsing it (the first render's budget is 1 s).
+  let chartJs = null;
+  const loadChartJs = () => chartJs || (chartJs = new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src: "admin/assets/chart.umd.min.js", onload: resolve });
+    script.onerror = () => { chartJs = null; script.remove(); reject(new Error("chart.umd.min.js")); };
+    document.head.append(script);
+  }));
+  // Every rate beside its whole (and an interval where the server gives one).
+  const n = (x) => t("overview.n", { n: x ?? 0 });
+  const ci = (c) => (c ? t("overview.ci", { low: pct(c[0]), high: pct(c[1]) }) : "");
+  const pt = (x) => `${x > 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
 
   function draw(id, config) {
     if (charts[id]) charts[id].destroy();
@@ -14,6 +26,22 @@
     if (!canvas) return;
     config.options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options };
     charts[id] = new Chart(canvas, config);
+  }
+
+  const rangeQuery = (wanted) => {
+    const query = new URLSearchParams();
+    for (const name of ["from", "to"]) if (wanted[name]) query.set(name, wanted[name]);
+    return String(query);
+  };
+  // A page that holds a session opens on the overview: its figures (and Chart.js) are asked for as
+  // the script runs, beside the shell's GET /operator/me, not after it (the first render's budget).
+  const asked = new URLSearchParams(location.search);
+  const opening = { from: asked.get("from") || "", to: asked.get("to") || "" };
+  let early = null;
+  if (localStorage.getItem(H.SESSION_HINT) && ["", "overview"].includes(location.hash.replace(/^#\/?/, "").split("?")[0])) {
+    early = { query: rangeQuery(opening), answer: H.api("GET", `operator/metrics/all?${rangeQuery(opening)}`) };
+    early.answer.catch(() => {}); // a 401 is the shell's to tell (GET /operator/me meets it too)
+    loadChartJs().catch(() => {});
   }
 
   function drawAll(m) {
@@ -24,13 +52,16 @@
       data: {
         labels: Array.from({ length }, (_, i) => `D${i}`),
         datasets: ["journeys", "holdout", "all"].map((arm) => ({
-          label: t(`overview.arm.${arm}`),
+          label: `${t(`overview.arm.${arm}`)} (${n(r.curveN[arm][0])})`, arm,
           data: r.curve[arm].map((x) => (x === null ? null : x * 100)),
           borderColor: COLOURS[arm], backgroundColor: COLOURS[arm], borderDash: arm === "all" ? [4, 4] : [],
           pointRadius: 2, spanGaps: true,
         })),
       },
-      options: { scales: { y: { min: 0, title: { display: true, text: t("overview.axis.cohortActive") } } } },
+      options: {
+        scales: { y: { min: 0, title: { display: true, text: t("overview.axis.cohortActive") } } },
+        plugins: { tooltip: { callbacks: { label: (c) => `${t(`overview.arm.${c.dataset.arm}`)}: ${pct(c.parsed.y / 100)} (${n(r.curveN[c.dataset.arm][c.dataIndex])})` } } },
+      },
     });
     const days = m.daily;
     draw("chart-daily", {
@@ -58,7 +89,7 @@
     draw("chart-coupons", {
       type: "bar",
       data: {
-        labels: c.bySource.map((s) => `${s.source} (${pct(s.rate)})`),
+        labels: c.bySource.map((s) => `${s.source} (${pct(s.rate)}, ${n(s.issued)})`),
         datasets: [
           { label: t("overview.issued"), data: c.bySource.map((s) => s.issued), backgroundColor: COLOURS.muted },
           { label: t("overview.redeemed"), data: c.bySource.map((s) => s.redeemed), backgroundColor: COLOURS.journeys },
@@ -89,27 +120,39 @@
           { label: t("overview.arm.holdout"), data: journeys.map((j) => (w[j].returned.holdoutRate ?? 0) * 100), backgroundColor: COLOURS.holdout },
         ],
       },
-      options: { scales: { y: { beginAtZero: true, title: { display: true, text: t("overview.axis.cameBack") } } } },
+      options: {
+        scales: { y: { beginAtZero: true, title: { display: true, text: t("overview.axis.cameBack") } } },
+        plugins: { tooltip: { callbacks: { label: (c) => {
+          const x = w[journeys[c.dataIndex]].returned;
+          return `${c.dataset.label}: ${pct(c.parsed.y / 100)} (${n(c.datasetIndex ? x.holdoutN : x.treatedN)})`;
+        } } } },
+      },
     });
   }
 
   function Tiles({ m }) {
-    const curve = m.retention.curve.all;
+    const mark = (k) => m.retention.marks[k];
     const lift = m.wakeup.all ? m.wakeup.all.returned : null;
+    const issued = m.coupons.bySource.reduce((sum, s) => sum + s.issued, 0);
+    const g = m.campaigns.groupbuy;
+    // [label, value, the whole behind it (a rate's n), its 95% interval]
     const items = [
-      ["overview.tile.firstSeen", m.retention.cohorts.reduce((n, c) => n + c.size, 0)],
-      ["overview.tile.d1", pct(curve[1])],
-      ["overview.tile.d7", pct(curve[7])],
-      ["overview.tile.d30", pct(curve[30])],
+      ["overview.tile.firstSeen", m.retention.cohorts.reduce((sum, c) => sum + c.size, 0)],
+      ...["d1", "d7", "d30"].map((k) => [`overview.tile.${k}`, pct(mark(k).rate), mark(k).n, mark(k).ci95]),
       ["overview.tile.activeDays", m.retention.activeDaysPerUser ?? "–"],
-      ["overview.tile.repurchase", pct(m.repurchase.rate30)],
-      ["overview.tile.couponRedemption", pct(m.coupons.rate)],
-      ["overview.tile.groupbuy", pct(m.campaigns.groupbuy.successRate)],
-      ["overview.tile.bargain", pct(m.campaigns.bargain.completionRate)],
-      ["overview.tile.kFactor", m.campaigns.referral.kFactor],
-      ["overview.tile.wakeupLift", lift && lift.lift !== null ? `${(lift.lift * 100).toFixed(1)} pt` : "–"],
+      ["overview.tile.repurchase", pct(m.repurchase.rate30), m.repurchase.buyers30],
+      ["overview.tile.couponRedemption", pct(m.coupons.rate), issued],
+      ["overview.tile.groupbuy", pct(g.successRate), (g.succeeded || 0) + (g.failed || 0)],
+      ["overview.tile.bargain", pct(m.campaigns.bargain.completionRate), m.campaigns.bargain.ended || 0],
+      ["overview.tile.kFactor", m.campaigns.referral.kFactor, m.campaigns.referral.inviters || 0],
+      lift && lift.lift !== null
+        ? ["overview.tile.wakeupLift", `${pt(lift.lift)} pt`, `${lift.treatedN} / ${lift.holdoutN}`, lift.ci95, true]
+        : ["overview.tile.wakeupLift", "–", lift ? `${lift.treatedN} / ${lift.holdoutN}` : 0],
     ];
-    return html`<section class="tiles" id="tiles">${items.map(([label, value]) => html`<div class="tile"><b>${value}</b><small>${t(label)}</small></div>`)}</section>`;
+    return html`<section class="tiles" id="tiles">${items.map(([label, value, whole, interval, points]) => html`<div class="tile">
+      <b>${value}</b><small>${t(label)}</small>
+      ${whole === undefined ? null : html`<small class="n">${n(whole)}${interval ? html`<br />${points ? t("overview.ci", { low: pt(interval[0]), high: pt(interval[1]) }) : ci(interval)}` : null}</small>`}
+    </div>`)}</section>`;
   }
 
   function Heatmap({ cohorts }) {
@@ -118,41 +161,43 @@
       <tbody>${cohorts.map((c) => html`<tr><td>${c.day}</td><td>${c.size}</td>${MARKS.map((d) => {
         const x = c.curve[d];
         return x === undefined || x === null ? html`<td class="cell"></td>`
-          : html`<td class="cell" style=${{ background: `rgba(194, 65, 12, ${Math.min(1, x * 1.6).toFixed(2)})` }}>${pct(x)}</td>`;
+          // At most 0.8 of the orange: the dark figures keep a contrast of 5:1 (WCAG AA) on every cell.
+          : html`<td class="cell" style=${{ background: `rgba(194, 65, 12, ${Math.min(0.8, x * 1.6).toFixed(2)})` }}>${pct(x)}</td>`;
       })}</tr>`)}</tbody></table></div>`;
   }
 
   function Lift({ w }) {
-    const cell = (x) => (x.lift === null ? "–" : html`<span class=${x.significant ? (x.lift > 0 ? "good" : "bad") : ""}>${(x.lift * 100).toFixed(1)} pt [${(x.ci95[0] * 100).toFixed(1)}, ${(x.ci95[1] * 100).toFixed(1)}]</span>`);
+    const cell = (x) => (x.lift === null ? "–" : html`<span class=${x.significant ? (x.lift > 0 ? "good" : "bad") : ""}>${pt(x.lift)} pt [${pt(x.ci95[0])}, ${pt(x.ci95[1])}]</span>`);
+    const share = (x, arm) => `${pct(x[`${arm}Rate`])} (${n(x[`${arm}N`])})`;
     return html`<div class="scroll"><table id="lift"><thead><tr><th>${t("overview.journey")}</th><th>${t("overview.treated")}</th><th>${t("overview.arm.holdout")}</th>
       <th>${t("overview.cameBack")}</th><th>${t("overview.arm.holdout")}</th><th>${t("overview.liftCi")}</th><th>${t("overview.ordered")}</th>
       <th>${t("overview.arm.holdout")}</th><th>${t("overview.liftCi")}</th></tr></thead>
-      <tbody>${Object.keys(w).map((j) => html`<tr><td>${j}</td><td>${w[j].treated}</td><td>${w[j].holdout}</td><td>${pct(w[j].returned.treatedRate)}</td>
-        <td>${pct(w[j].returned.holdoutRate)}</td><td>${cell(w[j].returned)}</td><td>${pct(w[j].ordered.treatedRate)}</td>
-        <td>${pct(w[j].ordered.holdoutRate)}</td><td>${cell(w[j].ordered)}</td></tr>`)}</tbody></table></div>`;
+      <tbody>${Object.keys(w).map((j) => html`<tr><td>${j}</td><td>${w[j].treated}</td><td>${w[j].holdout}</td><td>${share(w[j].returned, "treated")}</td>
+        <td>${share(w[j].returned, "holdout")}</td><td>${cell(w[j].returned)}</td><td>${share(w[j].ordered, "treated")}</td>
+        <td>${share(w[j].ordered, "holdout")}</td><td>${cell(w[j].ordered)}</td></tr>`)}</tbody></table></div>`;
   }
 
   function Behaviour({ b }) {
     return html`<div class="scroll"><table id="behaviour"><thead><tr><th>${t("overview.usersWho")}</th><th>${t("overview.userDays")}</th><th>${t("overview.ordered")}</th>
       <th>${t("overview.repurchased")}</th><th>${t("overview.referred")}</th></tr></thead>
-      <tbody>${Object.entries(b).map(([k, v]) => html`<tr><td>${k}</td><td>${v.users}</td><td>${v.ordered} (${pct(v.orderedRate)})</td>
-        <td>${v.repurchased} (${pct(v.repurchasedRate)})</td><td>${v.referred} (${pct(v.referredRate)})</td></tr>`)}</tbody></table></div>`;
+      <tbody>${Object.entries(b).map(([k, v]) => html`<tr><td>${k}</td><td>${v.users}</td><td>${v.ordered}/${v.users} (${pct(v.orderedRate)})</td>
+        <td>${v.repurchased}/${v.users} (${pct(v.repurchasedRate)})</td><td>${v.referred}/${v.users} (${pct(v.referredRate)})</td></tr>`)}</tbody></table></div>`;
   }
 
   function Overview() {
-    const asked = new URLSearchParams(location.search);
-    const [range, setRange] = useState({ from: asked.get("from") || "", to: asked.get("to") || "" });
+    const [range, setRange] = useState(opening);
     const [metrics, setMetrics] = useState(null);
     const [failure, setFailure] = useState("");
     const [loading, setLoading] = useState(true);
 
     async function load(wanted) {
-      const query = new URLSearchParams();
-      for (const name of ["from", "to"]) if (wanted[name]) query.set(name, wanted[name]);
+      const query = rangeQuery(wanted);
+      const pending = early && early.query === query ? early.answer : H.api("GET", `operator/metrics/all?${query}`);
+      early = null; // asked once: a later load (another range, the screen opened again) asks afresh
       setLoading(true);
       setFailure("");
       try {
-        const m = await H.api("GET", `operator/metrics/all?${query}`);
+        const [m] = await Promise.all([pending, loadChartJs()]);
         setRange({ from: m.from, to: m.to });
         setMetrics(m);
       } catch (err) {
@@ -185,11 +230,11 @@
         <section class="grid">
           ${fig("chart-retention", "overview.chart.retention")}
           ${fig("chart-daily", "overview.chart.daily")}
-          <figure class="wide"><figcaption>${t("overview.chart.cohorts")}</figcaption><${Heatmap} cohorts=${metrics.retention.cohorts} /></figure>
+          ${fig("chart-wakeup", "overview.chart.wakeup")}
           ${fig("chart-funnel", "overview.chart.funnel")}
           ${fig("chart-coupons", "overview.chart.coupons")}
           ${fig("chart-campaigns", "overview.chart.campaigns")}
-          ${fig("chart-wakeup", "overview.chart.wakeup")}
+          <figure class="wide"><figcaption>${t("overview.chart.cohorts")}</figcaption><${Heatmap} cohorts=${metrics.retention.cohorts} /></figure>
           <figure class="wide"><figcaption>${t("overview.chart.lift")}</figcaption><${Lift} w=${metrics.wakeup} /></figure>
           <figure class="wide"><figcaption>${t("overview.chart.behaviour")}</figcaption><${Behaviour} b=${metrics.behaviour} /></figure>
         </section></div>` : null}`;
