@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 KEEP_DAYS = 30
 LEASE = "~lease"  # sorts after every run id (digits): a newest-first Query starts past it
-RUNNING, DONE, FAILED, SKIPPED = "running", "done", "failed", "skipped"
+RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
 class JobRun(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
@@ -15,6 +16,9 @@ from chalicelib.auth.levels import OPERATOR
 schedules = lazy.module("chalicelib.schedules")
 job_runs = lazy.module("chalicelib.job_runs")
 jobs = lazy.module("chalicelib.jobs")
+
+if TYPE_CHECKING:
+    from chalicelib.job_runs import JobRun
 
 bp = Blueprint(__name__)
 
@@ -80,7 +84,7 @@ def run_job(call: Call) -> dict:
     return {"job": job, "report": report, "worked": worked}
 
 
-def _run(r: object) -> dict:
+def _run(r: JobRun) -> dict:
     return {
         "runId": r.run_id, "startedAt": config.iso(r.started_at),
         "finishedAt": None if r.finished_at is None else config.iso(r.finished_at),

@@ -76,7 +76,7 @@
     const [errors, setErrors] = useState({});
     const [busy, setBusy] = useState(false);
     const form = "edit-product";
-    const setSku = (i, key) => (e) => setV({ ...v, skus: v.skus.map((s, j) => (j === i ? { ...s, [key]: e.target.value } : s)) });
+    const setSku = (i, key, x) => setV({ ...v, skus: v.skus.map((s, j) => (j === i ? { ...s, [key]: x } : s)) });
 
     async function submit(e) {
       e.preventDefault();
@@ -109,24 +109,22 @@
       } finally { setBusy(false); }
     }
 
+    const F = (name, label, control, hint, error = errors[name]) => html`<${Field} form=${form} name=${name} label=${label} error=${error} hint=${hint}>${control}<//>`;
+    const pick = (id, value, set, options) => html`<select id=${`${form}-${id}`} value=${value} onChange=${(e) => set(e.target.value)}>
+      ${options.map(([k, label]) => html`<option value=${k}>${label}</option>`)}</select>`;
     return html`<form id=${form} class="card form" onSubmit=${submit} noValidate>
       <h3>${t("products.edit", { id: product.productId })}</h3>
       <div class="fields">
-        <${Field} form=${form} name="name" label=${t("products.col.name")} error=${errors.name}>
-          <input id=${`${form}-name`} value=${v.name} maxLength="60" onInput=${(e) => setV({ ...v, name: e.target.value })} /><//>
-        <${Field} form=${form} name="category" label=${t("products.col.category")} error=${errors.category}>
-          <select id=${`${form}-category`} value=${v.category} onChange=${(e) => setV({ ...v, category: e.target.value })}>
-            ${categories.map((c) => html`<option value=${c.categoryId}>${c.name}</option>`)}</select><//>
-        <${Field} form=${form} name="onSale" label=${t("products.col.state")}>
-          <select id=${`${form}-onSale`} value=${v.onSale ? "1" : "0"} onChange=${(e) => setV({ ...v, onSale: e.target.value === "1" })}>
-            <option value="1">${t("products.state.onSale")}</option><option value="0">${t("products.state.offSale")}</option></select><//>
+        ${F("name", t("products.col.name"), html`<input id=${`${form}-name`} value=${v.name} maxLength="60" onInput=${(e) => setV({ ...v, name: e.target.value })} />`)}
+        ${F("category", t("products.col.category"), pick("category", v.category, (c) => setV({ ...v, category: c }), categories.map((c) => [c.categoryId, c.name])))}
+        ${F("onSale", t("products.col.state"), pick("onSale", v.onSale ? "1" : "0", (x) => setV({ ...v, onSale: x === "1" }),
+          [["1", t("products.state.onSale")], ["0", t("products.state.offSale")]]))}
         ${product.skus.map((s, i) => html`
-          <${Field} form=${form} name=${`sku${i}-price`} label=${t("products.skuPrice", { sku: s.skuId })} error=${errors[`skus[${i}].price`] || errors[`skus[${i}].listPrice`]}
-            hint=${s.listPrice ? t("products.listPrice", { price: yuan(s.listPrice) }) : t("products.yuan")}>
-            <input id=${`${form}-sku${i}-price`} inputMode="decimal" value=${v.skus[i].price} onInput=${setSku(i, "price")} /><//>
-          <${Field} form=${form} name=${`sku${i}-stock`} label=${t("products.skuStock", { sku: s.skuId })} error=${errors[`skus[${i}].stock`]}>
-            <select id=${`${form}-sku${i}-stock`} value=${v.skus[i].stock} onChange=${setSku(i, "stock")}>
-              ${STOCK.map((k) => html`<option value=${k}>${t(`products.stock.${k}`)}</option>`)}</select><//>`)}
+          ${F(`sku${i}-price`, t("products.skuPrice", { sku: s.skuId }), html`<input id=${`${form}-sku${i}-price`} inputMode="decimal"
+            value=${v.skus[i].price} onInput=${(e) => setSku(i, "price", e.target.value)} />`,
+            s.listPrice ? t("products.listPrice", { price: yuan(s.listPrice) }) : t("products.yuan"), errors[`skus[${i}].price`] || errors[`skus[${i}].listPrice`])}
+          ${F(`sku${i}-stock`, t("products.skuStock", { sku: s.skuId }), pick(`sku${i}-stock`, v.skus[i].stock, (x) => setSku(i, "stock", x),
+            STOCK.map((k) => [k, t(`products.stock.${k}`)])), null, errors[`skus[${i}].stock`])}`)}
       </div>
       <${H.FieldError} id=${`${form}-form-error`} text=${errors.form} />
       <div class="actions">
