@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib import errors, pseudonyms
 from chalicelib.auth.levels import PURCHASE, SESSION
 from chalicelib.auth.models import Receipt, User
+from chalicelib.store import raw
 from chalicelib.store.transactions import Cancelled, Transaction, run
 from chalicelib.wechat import Phone, WxSession
 
@@ -35,27 +36,36 @@ def users_with_phone(pure_number: str, limit: int = 20) -> list[str]:
     return [u.user_id for u in User.by_phone.query(phone_key(pure_number), limit=limit)]
 
 
+# The login upsert (store/raw.py): first_seen and level only if absent, login_count counted.
+_LOGIN = ("SET openid = :openid, session_key = :session_key, first_seen = if_not_exists(first_seen, :now), "
+          "#level = if_not_exists(#level, :session), last_active = :now{unionid} ADD login_count :one")
+
+
 def record_login(user_id: str, wx: WxSession, receipt: str, *, now: datetime) -> tuple[str, bool]:
     """Create the user on first login or refresh them; returns (level, is_new). Two round trips.
 
     One upsert does both, so two first logins racing cannot create two users: ``login_count``
     comes back as 1 to exactly one of them.
     """
-    user = User(user_id)
-    actions = [
-        User.openid.set(wx.openid),
-        User.session_key.set(wx.session_key),
-        User.first_seen.set(User.first_seen | now),
-        User.level.set(User.level | SESSION),
-        User.last_active.set(now),
-        User.login_count.add(1),
-    ]
+    values = {
+        ":openid": raw.value(User.openid, wx.openid),
+        ":session_key": raw.value(User.session_key, wx.session_key),
+        ":now": raw.value(User.last_active, now),
+        ":session": raw.value(User.level, SESSION),
+        ":one": raw.value(User.login_count, 1),
+    }
     if wx.unionid:
-        actions.append(User.unionid.set(wx.unionid))
-    user.update(actions=actions)
-    is_new = user.login_count == 1
-    Receipt(receipt, user_id=user_id, level=user.level, is_new=is_new, expires_at=now + RECEIPT_LIFETIME).save()
-    return user.level, is_new
+        values[":unionid"] = raw.value(User.unionid, wx.unionid)
+    answer = raw.send(User, "UpdateItem", {
+        "Key": {"user_id": raw.value(User.user_id, user_id)},
+        "UpdateExpression": _LOGIN.format(unionid=", unionid = :unionid" if wx.unionid else ""),
+        "ExpressionAttributeNames": {"#level": "level"},  # a reserved word
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",  # UPDATED_NEW leaves out a level if_not_exists kept
+    })["Attributes"]
+    level, is_new = raw.field(User.level, answer), raw.field(User.login_count, answer) == 1
+    Receipt(receipt, user_id=user_id, level=level, is_new=is_new, expires_at=now + RECEIPT_LIFETIME).save()
+    return level, is_new
 
 
 def bind_phone(user_id: str, phone: Phone, receipt: str | None, *, now: datetime) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from pynamodb.exceptions import UpdateError
+from botocore.exceptions import ClientError
 
 from chalicelib import errors, pseudonyms
 from chalicelib.limits import rules
 from chalicelib.limits.models import RateCounter
+from chalicelib.store import raw
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +21,21 @@ def take(limit: rules.Limit, subject: str, n: int = 1, *, now: datetime) -> None
     w = rules.window(limit, now, phase=int(digest[:8], 16))
     if n > limit.count:  # could never fit; also keeps a first take from overshooting
         raise errors.RateLimited(retry_after=rules.retry_after(w, now))
-    counter = RateCounter(f"{limit.scope}#{digest}#{w.start}")
     try:
         # ADD under the condition is the whole guarantee: DynamoDB applies concurrent takes one
         # at a time, and one that would pass the limit changes nothing.
-        counter.update(
-            actions=[RateCounter.taken.add(n),
-                     RateCounter.expires_at.set(datetime.fromtimestamp(w.end, timezone.utc))],
-            condition=RateCounter.taken.does_not_exist() | (RateCounter.taken <= limit.count - n),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        raw.send(RateCounter, "UpdateItem", {
+            "Key": {"key": raw.value(RateCounter.key, f"{limit.scope}#{digest}#{w.start}")},
+            "UpdateExpression": "ADD taken :n SET expires_at = :end",
+            "ConditionExpression": "attribute_not_exists(taken) OR taken <= :room",
+            "ExpressionAttributeValues": {
+                ":n": raw.value(RateCounter.taken, n),
+                ":end": raw.value(RateCounter.expires_at, datetime.fromtimestamp(w.end, timezone.utc)),
+                ":room": raw.value(RateCounter.taken, limit.count - n),
+            },
+        })
+    except ClientError as exc:
+        if not raw.conditional_failed(exc):
             raise
         log.info("rate limited", extra={"scope": limit.scope})
         raise errors.RateLimited(retry_after=rules.retry_after(w, now)) from exc
