@@ -105,6 +105,15 @@ def test_a_marketer_edits_and_imports_products_and_runs_a_job_now(browser, stack
     only(page, g["cat"])
     assert text(page, f"#products tr[data-product='{g['pid']}-new'] td:nth-child(4)") == "19.90–99.90"
 
+    # The order system's own JSON (the sync's document, prices in fen): a row a SKU.
+    doc = {"products": [{"productId": f"{g['pid']}-json", "name": "JSON 导入", "category": g["cat"], "version": 1}],
+           "skus": [{"productId": f"{g['pid']}-json", "skuId": "j-1", "price": 4550, "stock": "low", "version": 1}]}
+    page.set_input_files("#product-import-file", files=[{"name": "goods.json", "mimeType": "application/json",
+                                                          "buffer": json.dumps(doc).encode()}])
+    page.wait_for_selector("#product-notice")
+    only(page, g["cat"])
+    assert text(page, f"#products tr[data-product='{g['pid']}-json'] td:nth-child(4)") == "45.50"
+
     visit.open("jobs")
     job = "#jobs li[data-job='groupbuy-close']"
     before = page.locator(f"{job} tr[data-run]").count()

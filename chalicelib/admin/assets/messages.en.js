@@ -495,7 +495,7 @@
  "products.filter": "Category",
  "products.import.done": "Imported {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, {stale} stale",
  "products.import.field": "Column",
- "products.import.hint": "CSV (column names in the first row) or JSON, a SKU a row: productId, skuId, name, category, price (yuan); optional listPrice, stock, onSale, image, summary, version. An empty cell keeps what is stored.",
+ "products.import.hint": "CSV (column names in the first row), a JSON array of rows or the order system's sync file, a SKU a row: productId, skuId, name, category, price (yuan); optional listPrice, stock, onSale, image, summary, version. An empty cell keeps what is stored.",
  "products.import.refused": "The file has errors; nothing was imported. Fix these rows and import it again:",
  "products.import.row": "Row",
  "products.import.shape": "No data rows found in the file",

@@ -495,7 +495,7 @@
  "products.filter": "分类",
  "products.import.done": "导入完成：{rows} 行，新增 {created}，更新 {updated}，未变 {unchanged}，过期 {stale}",
  "products.import.field": "列",
- "products.import.hint": "CSV（首行为列名）或 JSON，每行一个规格：productId、skuId、name、category、price（元）；可选 listPrice、stock、onSale、image、summary、version。留空则保持原值。",
+ "products.import.hint": "CSV（首行为列名）、JSON 行数组或订单系统的同步文件，每行一个规格：productId、skuId、name、category、price（元）；可选 listPrice、stock、onSale、image、summary、version。留空则保持原值。",
  "products.import.refused": "文件有误，未导入任何内容。请按行修改后重新导入：",
  "products.import.row": "行号",
  "products.import.shape": "文件中没有可识别的数据行",

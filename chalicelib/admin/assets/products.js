@@ -30,6 +30,17 @@
     text = text.replace(/^\uFEFF/, "");
     if (/\.json$/i.test(name)) {
       const doc = JSON.parse(text);
+      // The order system's own document (PUT /server/catalogue, fen): a row a SKU, with its product.
+      if (doc && Array.isArray(doc.skus)) {
+        const of = Object.fromEntries((doc.products || []).map((p) => [p.productId, p]));
+        const money = (fen) => (typeof fen === "number" ? yuan(fen) : undefined);
+        return { firstRow: 1, rows: doc.skus.map((s) => {
+          const p = of[s.productId] || {};
+          return Object.fromEntries(Object.entries({ productId: s.productId, skuId: s.skuId, name: p.name, category: p.category,
+            onSale: p.onSale, image: p.image, summary: p.summary, price: money(s.price), listPrice: money(s.listPrice), stock: s.stock })
+            .filter(([, v]) => v !== undefined && v !== null));
+        }) };
+      }
       const rows = Array.isArray(doc) ? doc : doc && doc.rows;
       if (!Array.isArray(rows)) throw new Error(t("products.import.shape"));
       return { rows, firstRow: 1 };
