@@ -70,7 +70,7 @@ simulate: $(TOOLS)
 		--api http://127.0.0.1:$(API_PORT) --wechat http://127.0.0.1:$(WECHAT_PORT) $(SIMULATE_ARGS)
 
 # The dashboard in Debian's Chromium, headless, against a stack and a small simulation of its own.
-dashboard-test: $(TOOLS)
+dashboard-test: $(TOOLS) node_modules/.installed  # axe-core, which only the tests read
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null)
 	$(PY) -m pytest tests/browser
