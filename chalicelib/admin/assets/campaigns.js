@@ -1,7 +1,5 @@
-// 活动: group-buys and bargains (operator/groupbuy/activities, operator/bargain/campaigns): list with
-// state and figures, create, edit (on the version read), pause or resume, end (after a confirm).
-// The checks mirror the API's (NewActivity, NewCampaign in operator_views.py; campaign_views.py);
-// the API still decides, and its answer is shown at the field it names.
+// 活动: group-buys and bargains: list, create, edit (on the version read), pause/resume, end (confirmed).
+// Checks mirror the API's (operator_views.py, campaign_views.py); its refusals show at their fields.
 "use strict";
 (function () {
   const { useState, useEffect } = preactHooks;
@@ -26,7 +24,7 @@
   const zoned = (local) => `${local.length === 16 ? `${local}:00` : local}+08:00`;
   const localOf = (iso) => (iso ? new Date(new Date(iso).getTime() + 8 * 3600e3).toISOString().slice(0, 16) : "");
 
-  // The values typed, as the API's body (only fields not left blank), and what is wrong, by field.
+  // The values typed as the API's body, and what is wrong, by field.
   function check(spec, v) {
     const body = {}, e = {};
     for (const [name, kind, min, max] of spec) {
@@ -51,10 +49,6 @@
     if (v.startsAt && v.endsAt && v.endsAt <= v.startsAt) e.endsAt = t("campaign.check.window");
     return { body, errors: e };
   }
-
-  // The API's refusal at its fields; an unsafe edit (409) names each field as a 422 does.
-  const spread = (err, key) => H.fieldErrors(err.code === "CAMPAIGN_EDIT_UNSAFE" ? Object.assign(Object.create(err), { status: 422 }) : err,
-    FIELDS, { CAMPAIGN_EXISTS: key });
 
   function Form({ id, title, spec, start, send, onDone, onCancel, note }) {
     const [v, setV] = useState(start);
@@ -83,9 +77,12 @@
     </form>`;
   }
 
-  // Thrown on to the form with the fields it concerns.
+  // The API's refusal, thrown on to the form by field; an unsafe edit (409) names its fields as a 422 does.
   const call = (key) => async (method, path, body, opts) => {
-    try { return await H.api(method, path, body, opts); } catch (err) { err.fieldErrors = spread(err, key); throw err; }
+    try { return await H.api(method, path, body, opts); } catch (err) {
+      err.fieldErrors = H.fieldErrors(err.code === "CAMPAIGN_EDIT_UNSAFE" ? Object.assign(Object.create(err), { status: 422 }) : err, FIELDS, { CAMPAIGN_EXISTS: key });
+      throw err;
+    }
   };
 
   function editSpec(kind, c) {
