@@ -13,6 +13,8 @@ from typing import Annotated
 
 import msgspec
 
+from chalicelib import messages
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 # The simulated clock is narrower: the activity score doubles once per half-life from its epoch
@@ -39,9 +41,8 @@ def in_window(value: date) -> bool:
 
 
 def window_message(field: str) -> str:
-    return f"{field} must be in the years {FIRST_YEAR} to {LAST_YEAR}"
+    return messages.text("VALIDATION_FAILED.years", field=field, first=FIRST_YEAR, last=LAST_YEAR)
 
 
 def clock_message() -> str:
-    return (f"The simulated clock runs from {CLOCK_FROM:%Y-%m-%d} to {CLOCK_UNTIL:%Y-%m-%d} (UTC): "
-            "beyond that the activity score leaves DynamoDB's number range.")
+    return messages.text("VALIDATION_FAILED.clock_range", first=f"{CLOCK_FROM:%Y-%m-%d}", last=f"{CLOCK_UNTIL:%Y-%m-%d}")

@@ -14,16 +14,20 @@ class AppError(Exception):
 
     code = "INTERNAL_ERROR"
     status = 500
-    message = "Something went wrong on our side."
+    # The catalogue entry of the message: the code, unless a class that shares its parent's code
+    # says something more specific (``key``). No class words its own message.
+    key: str | None = None
+    message = messages.text(code)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        # A code of its own with an entry in the message catalogue takes its message from there
-        # (zh-CN first), unless the class words it itself.
-        if "code" in cls.__dict__ and "message" not in cls.__dict__ and messages.has(cls.code):
-            cls.message = messages.text(cls.code)
+        key = cls.__dict__.get("key") or (cls.code if "code" in cls.__dict__ else None)
+        if key and messages.has(key):
+            cls.message = messages.text(key)
 
     def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        """``message``: a catalogue text (``messages.text("CODE.detail", **params)``) saying more
+        than the class's own; never words written at the raise site."""
         self.message = message or self.message
         self.retry_after = retry_after
         super().__init__(self.message)
@@ -36,78 +40,74 @@ class AppError(Exception):
 class InvalidJson(AppError):
     """The body is not JSON, or not a JSON object."""
 
-    code, status, message = "INVALID_JSON", 400, "The request body must be a JSON object."
+    code, status = "INVALID_JSON", 400
 
 
 class JsonTooDeep(InvalidJson):
     """The body nests arrays or objects deeper than any request of ours (the decoder recurses)."""
 
-    code, message = "JSON_TOO_DEEP", "The request body nests arrays or objects too deeply."
+    code = "JSON_TOO_DEEP"
 
 
 class PayloadTooLarge(AppError):
     """The body is larger than the function accepts."""
 
-    code, status, message = "PAYLOAD_TOO_LARGE", 413, "The request body is too large."
+    code, status = "PAYLOAD_TOO_LARGE", 413
 
 
 class UnsupportedMediaType(AppError):
     """The body is not sent as JSON."""
 
-    code, status, message = "UNSUPPORTED_MEDIA_TYPE", 415, "Send the body as application/json."
+    code, status = "UNSUPPORTED_MEDIA_TYPE", 415
 
 
 class ValidationFailed(AppError):
     """A field is missing, of the wrong type or out of range."""
 
-    code, status, message = "VALIDATION_FAILED", 422, "The request is not valid."
+    code, status = "VALIDATION_FAILED", 422
 
 
 class NotFound(AppError):
     """No such thing (or the route does not exist)."""
 
-    code, status, message = "NOT_FOUND", 404, "Not found."
+    code, status = "NOT_FOUND", 404
 
 
 class MethodNotAllowed(AppError):
     """The path exists, the method does not."""
 
-    code, status, message = "METHOD_NOT_ALLOWED", 405, "This method is not allowed here."
+    code, status = "METHOD_NOT_ALLOWED", 405
 
 
 # 401 / 403: who is calling.
 class AuthRequired(AppError):
     """No bearer token on a function that needs one."""
 
-    code, status, message = "AUTH_REQUIRED", 401, "Log in first."
+    code, status = "AUTH_REQUIRED", 401
 
 
 class TokenInvalid(AppError):
     """The token is malformed, tampered with, or signed with another key."""
 
-    code, status, message = "AUTH_TOKEN_INVALID", 401, "The session token is not valid; log in again."
+    code, status = "AUTH_TOKEN_INVALID", 401
 
 
 class TokenExpired(AppError):
     """The token was genuine but is past its lifetime."""
 
-    code, status, message = "AUTH_TOKEN_EXPIRED", 401, "The session has expired; log in again."
+    code, status = "AUTH_TOKEN_EXPIRED", 401
 
 
 class UserGone(AppError):
     """The token names an account that has been deleted."""
 
-    code, status, message = "AUTH_USER_NOT_FOUND", 401, "This account no longer exists; log in again."
+    code, status = "AUTH_USER_NOT_FOUND", 401
 
 
 class PurchaseRequired(AppError):
     """A session-level user called a purchase-level function: the app asks for the phone number."""
 
-    code, status, message = (
-        "AUTH_PURCHASE_REQUIRED",
-        403,
-        "Please authorise your phone number to continue.",
-    )
+    code, status = "AUTH_PURCHASE_REQUIRED", 403
 
 
 class OperatorRequired(AppError):
@@ -119,18 +119,14 @@ class OperatorRequired(AppError):
 class ServerKeyRequired(AppError):
     """A function of the merchant's order system was called without the server key."""
 
-    code, status, message = (
-        "AUTH_SERVER_KEY_REQUIRED",
-        403,
-        "This function is for the merchant's order system: send the server key (HUILIU_SERVER_KEY).",
-    )
+    code, status = "AUTH_SERVER_KEY_REQUIRED", 403
 
 
 # WeChat.
 class WechatCodeInvalid(AppError):
     """The ``wx.login`` code is unknown, expired or already used (WeChat 40029 / 40163)."""
 
-    code, status, message = "WECHAT_CODE_INVALID", 401, "The login code is invalid or used; call wx.login again."
+    code, status = "WECHAT_CODE_INVALID", 401
 
 
 class WechatCodeUsed(WechatCodeInvalid):
@@ -144,262 +140,254 @@ class PhoneCodeInvalid(AppError):
     mini-program log in again instead of asking for the phone button once more.
     """
 
-    code, status, message = "PHONE_CODE_INVALID", 422, "The phone code is invalid or used; tap the button again."
+    code, status = "PHONE_CODE_INVALID", 422
 
 
 class PhoneDataInvalid(AppError):
     """The legacy encrypted phone data does not decrypt with this user's session, or is for another app."""
 
-    code, status, message = (
-        "PHONE_DATA_INVALID",
-        422,
-        "The phone data could not be read; log in again and retry.",
-    )
+    code, status = "PHONE_DATA_INVALID", 422
 
 
 class WechatUserBlocked(AppError):
     """WeChat flags the user as high risk (40226)."""
 
-    code, status, message = "WECHAT_USER_BLOCKED", 403, "WeChat has restricted this account."
+    code, status = "WECHAT_USER_BLOCKED", 403
 
 
 class RateLimited(AppError):
     """Too many calls, ours or WeChat's (45011)."""
 
-    code, status, message = "RATE_LIMITED", 429, "Too many requests; try again shortly."
+    code, status = "RATE_LIMITED", 429
 
 
 class UpstreamUnavailable(AppError):
     """WeChat is busy (-1), down, slow, or answered in a way we cannot use."""
 
-    code, status, message = "UPSTREAM_UNAVAILABLE", 503, "WeChat is busy; try again shortly."
+    code, status = "UPSTREAM_UNAVAILABLE", 503
 
 
 class StorageUnavailable(AppError):
     """DynamoDB throttled us or could not be reached; nothing was written."""
 
-    code, status, message = "STORAGE_UNAVAILABLE", 503, "The service is busy; try again shortly."
+    code, status = "STORAGE_UNAVAILABLE", 503
 
 
 class NotConfigured(AppError):
     """A deployed stage whose secrets are missing, placeholders or too weak: it serves nothing
     until they are fixed (``chalicelib.readiness``), so no placeholder key ever guards data."""
 
-    code, status, message = "NOT_CONFIGURED", 503, "The service is not configured yet; try again later."
+    code, status = "NOT_CONFIGURED", 503
 
 
 class GatewayTimeout(AppError):
     """The function did not answer within API Gateway's 29 seconds (only API Gateway says this)."""
 
-    code, status, message = "GATEWAY_TIMEOUT", 504, "The service took too long to answer; try again."
+    code, status = "GATEWAY_TIMEOUT", 504
 
 
 class RequestRefused(AppError):
     """A request API Gateway refused before any function saw it, for a reason without a code of
     its own (its DEFAULT_4XX: the status is API Gateway's, 400 or 403)."""
 
-    code, status, message = "REQUEST_REFUSED", 400, "The request was refused before it reached the service."
+    code, status = "REQUEST_REFUSED", 400
 
 
 class Conflict(AppError):
     """The request cannot be applied to the current state (409)."""
 
-    code, status, message = "CONFLICT", 409, "That cannot be done now."
+    code, status = "CONFLICT", 409
 
 
 class IdempotencyKeyInvalid(AppError):
     """The Idempotency-Key header is too long or not printable."""
 
-    code, status, message = "IDEMPOTENCY_KEY_INVALID", 422, "Idempotency-Key must be 1 to 64 printable characters."
+    code, status = "IDEMPOTENCY_KEY_INVALID", 422
 
 
 class AnonymousIdInvalid(AppError):
     """An ``anonymousId`` we did not issue: made up, altered, or signed with a retired key."""
 
-    code, status, message = (
-        "ANONYMOUS_ID_INVALID",
-        422,
-        "The anonymous id is not valid; get a new one from POST /auth/anonymous.",
-    )
+    code, status = "ANONYMOUS_ID_INVALID", 422
 
 
 # Coupons.
 class CouponSoldOut(Conflict):
     """Every unit of the template's stock has been issued."""
 
-    code, message = "COUPON_SOLD_OUT", "This coupon has been claimed out."
+    code = "COUPON_SOLD_OUT"
 
 
 class CouponLimitReached(Conflict):
     """The user already holds as many of this template as it allows."""
 
-    code, message = "COUPON_LIMIT_REACHED", "You have already claimed this coupon."
+    code = "COUPON_LIMIT_REACHED"
 
 
 class CouponNotClaimable(Conflict):
     """The template is paused, or is not handed out this way (a grant-only template, say)."""
 
-    code, message = "COUPON_NOT_CLAIMABLE", "This coupon cannot be claimed."
+    code = "COUPON_NOT_CLAIMABLE"
 
 
 class CouponNotYetValid(Conflict):
     """The coupon's window has not opened."""
 
-    code, message = "COUPON_NOT_YET_VALID", "This coupon cannot be used yet."
+    code = "COUPON_NOT_YET_VALID"
 
 
 class CouponExpired(Conflict):
     """The coupon's (or the campaign's) window has closed."""
 
-    code, message = "COUPON_EXPIRED", "This coupon has expired."
+    code = "COUPON_EXPIRED"
 
 
 class CouponLocked(Conflict):
     """The coupon is held by another order."""
 
-    code, message = "COUPON_LOCKED", "This coupon is being used by another order."
+    code = "COUPON_LOCKED"
 
 
 class CouponUsed(Conflict):
     """The coupon has been used."""
 
-    code, message = "COUPON_USED", "This coupon has already been used."
+    code = "COUPON_USED"
 
 
 class CouponNotApplicable(AppError):
     """The coupon does not apply to this cart; the message says why."""
 
-    code, status, message = "COUPON_NOT_APPLICABLE", 422, "This coupon does not apply to the order."
+    code, status = "COUPON_NOT_APPLICABLE", 422
 
 
 class TemplateExists(Conflict):
     """A coupon template with that id exists already."""
 
-    code, message = "TEMPLATE_EXISTS", "A coupon template with this id exists."
+    code = "TEMPLATE_EXISTS"
 
 
 # Points.
 class PointsInsufficient(Conflict):
     """The balance (of points not yet expired) does not cover the spend."""
 
-    code, message = "POINTS_INSUFFICIENT", "You do not have enough points."
+    code = "POINTS_INSUFFICIENT"
 
 
 # Check-in.
 class CheckinDayInvalid(AppError):
     """A make-up day that is today, in the future, outside the window, or not a date."""
 
-    code, status, message = "CHECKIN_DAY_INVALID", 422, "That day cannot be made up."
+    code, status = "CHECKIN_DAY_INVALID", 422
 
 
 class CheckinAlreadyDone(Conflict):
     """The day being made up is already checked in."""
 
-    code, message = "CHECKIN_ALREADY_DONE", "That day is already checked in."
+    code = "CHECKIN_ALREADY_DONE"
 
 
 class MakeupCardMissing(Conflict):
     """A make-up paid with a card, by a user holding none."""
 
-    code, message = "MAKEUP_NO_CARD", "You have no make-up card; make it up with points instead."
+    code = "MAKEUP_NO_CARD"
 
 
 # Group-buy.
 class GroupFull(Conflict):
     """Every slot of the group is taken (paid or awaiting payment)."""
 
-    code, message = "GROUP_FULL", "This group is full; open your own or join another."
+    code = "GROUP_FULL"
 
 
 class GroupClosed(Conflict):
     """The group has succeeded, failed, or run out of time."""
 
-    code, message = "GROUP_CLOSED", "This group is no longer open."
+    code = "GROUP_CLOSED"
 
 
 class GroupOwn(Conflict):
     """A leader tried to join their own group."""
 
-    code, message = "GROUP_OWN", "You lead this group already; share it with friends."
+    code = "GROUP_OWN"
 
 
 class GroupNewUsersOnly(Conflict):
     """A 老带新 group, and the joiner has ordered before."""
 
-    code, message = "GROUP_NEW_USERS_ONLY", "Only new customers can join this group."
+    code = "GROUP_NEW_USERS_ONLY"
 
 
 class GroupbuyUnavailable(Conflict):
     """The activity has not started, has ended, or is paused."""
 
-    code, message = "GROUPBUY_UNAVAILABLE", "This group-buy is not running now."
+    code = "GROUPBUY_UNAVAILABLE"
 
 
 class GroupbuySoldOut(Conflict):
     """The activity's stock of groups is used up."""
 
-    code, message = "GROUPBUY_SOLD_OUT", "This group-buy is sold out."
+    code = "GROUPBUY_SOLD_OUT"
 
 
 class GroupbuyLimitReached(Conflict):
     """The user takes part in as many groups of this activity as it allows."""
 
-    code, message = "GROUPBUY_LIMIT_REACHED", "You have joined as many groups of this activity as allowed."
+    code = "GROUPBUY_LIMIT_REACHED"
 
 
 class ReservationExpired(Conflict):
     """A payment arrived after its reservation expired (or the group closed): refused, refund recorded."""
 
-    code, message = "GROUPBUY_RESERVATION_EXPIRED", "The reservation had expired; the payment will be refunded."
+    code = "GROUPBUY_RESERVATION_EXPIRED"
 
 
 class SeatAlreadyPaid(Conflict):
     """A payment for a seat another order has paid already: refused, refund recorded."""
 
-    code, message = "GROUPBUY_SEAT_ALREADY_PAID", "Another order paid for this seat; this payment will be refunded."
+    code = "GROUPBUY_SEAT_ALREADY_PAID"
 
 
 # Bargain.
 class BargainClosed(Conflict):
     """The bargain is complete, locked for purchase, bought, or past its time."""
 
-    code, message = "BARGAIN_CLOSED", "This bargain is no longer open for help."
+    code = "BARGAIN_CLOSED"
 
 
 class BargainSelfHelp(Conflict):
     """The owner tried to help their own bargain."""
 
-    code, message = "BARGAIN_SELF_HELP", "Share it with friends: you cannot cut your own price."
+    code = "BARGAIN_SELF_HELP"
 
 
 class BargainAlreadyHelped(Conflict):
     """This helper has helped this bargain before."""
 
-    code, message = "BARGAIN_ALREADY_HELPED", "You have already helped this friend."
+    code = "BARGAIN_ALREADY_HELPED"
 
 
 class BargainHelpCapReached(Conflict):
     """The helper has used up today's helps (anti-abuse)."""
 
-    code, message = "BARGAIN_HELP_CAP", "You have helped enough friends today; come back tomorrow."
+    code = "BARGAIN_HELP_CAP"
 
 
 class BargainLimitReached(Conflict):
     """The user has started as many bargains of this campaign as it allows."""
 
-    code, message = "BARGAIN_LIMIT_REACHED", "You have already started this bargain."
+    code = "BARGAIN_LIMIT_REACHED"
 
 
 class BargainNotBuyable(Conflict):
     """Buying before the floor is not allowed by this campaign, or the bargain is bought."""
 
-    code, message = "BARGAIN_NOT_BUYABLE", "This bargain cannot be bought now."
+    code = "BARGAIN_NOT_BUYABLE"
 
 
 class BargainUnavailable(Conflict):
     """The campaign is not running: not started, past its end, paused or ended by an operator."""
 
-    code, message = "BARGAIN_UNAVAILABLE", "This bargain campaign is not running now."
+    code = "BARGAIN_UNAVAILABLE"
 
 
 # Operators (the console). Messages from the catalogue, Chinese first (chalicelib.messages).
@@ -431,7 +419,7 @@ class OperatorLoginFailed(AppError):
 class OperatorLoginRateLimited(RateLimited):
     """Too many login attempts for this name or from this network."""
 
-    message = messages.text("OPERATOR_LOGIN_RATE_LIMITED")
+    key = "OPERATOR_LOGIN_RATE_LIMITED"
 
 
 class OperatorForbidden(AppError):

@@ -23,7 +23,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib import config, errors, tracing
+from chalicelib import config, errors, messages, tracing
 from chalicelib.store.base import meta
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ class WeChat:
                 openid=result["openid"], session_key=result["session_key"], unionid=result.get("unionid")
             )
         except (KeyError, TypeError) as exc:
-            raise errors.UpstreamUnavailable("WeChat gave an unexpected login answer.") from exc
+            raise errors.UpstreamUnavailable(messages.text("UPSTREAM_UNAVAILABLE.login_answer")) from exc
 
     def phone_number(self, code: str) -> Phone:
         """``getPhoneNumber`` button code → the user's phone (the code goes in the body)."""
@@ -254,7 +254,7 @@ class WeChat:
         try:
             return self._phone(result["phone_info"])
         except (KeyError, TypeError) as exc:
-            raise errors.UpstreamUnavailable("WeChat gave an unexpected phone answer.") from exc
+            raise errors.UpstreamUnavailable(messages.text("UPSTREAM_UNAVAILABLE.phone_answer")) from exc
 
     def decrypt_phone(self, session_key: str, encrypted_data: str, iv: str) -> Phone:
         """The legacy ``{encryptedData, iv}`` form, decrypted with the user's session_key."""
@@ -264,7 +264,7 @@ class WeChat:
         try:
             data = WeChatWxaCrypto(session_key, iv, self.appid).decrypt_message(encrypted_data)
         except InvalidAppIdException as exc:
-            raise errors.PhoneDataInvalid("The phone data belongs to another mini-program.") from exc
+            raise errors.PhoneDataInvalid(messages.text("PHONE_DATA_INVALID.other_app")) from exc
         except Exception as exc:  # bad base64, padding, key or JSON: all mean "not ours to read"
             raise errors.PhoneDataInvalid() from exc
         try:
@@ -293,7 +293,7 @@ class WeChat:
 
     def _phone(self, info: dict) -> Phone:
         if info.get("watermark", {}).get("appid") != self.appid:
-            raise errors.PhoneDataInvalid("The phone data belongs to another mini-program.")
+            raise errors.PhoneDataInvalid(messages.text("PHONE_DATA_INVALID.other_app"))
         return Phone(
             number=info["phoneNumber"], pure_number=info["purePhoneNumber"], country_code=info["countryCode"]
         )
@@ -319,7 +319,7 @@ def _mapped(errcode: int | None, errmsg: str | None, invalid_code: type[errors.A
     if errcode == HIGH_RISK:
         return errors.WechatUserBlocked()
     if errcode == RATE_LIMIT:
-        return errors.RateLimited("WeChat is limiting requests; try again in a minute.", retry_after=60)
+        return errors.RateLimited(messages.text("RATE_LIMITED.wechat"), retry_after=60)
     if errcode in (BUSY, None):  # None: an HTTP error status, no WeChat body
         return errors.UpstreamUnavailable(retry_after=2)
     # Anything else is a configuration or contract problem on our side: say so in the log,

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, lazy
+from chalicelib import config, errors, lazy, messages
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
@@ -63,7 +63,7 @@ def login(call: Call) -> dict:
     if body.invite:
         shared_at = body.invite.shared_at
         if shared_at is not None and shared_at.tzinfo is None:
-            raise errors.ValidationFailed("invite.sharedAt needs a zone: 2026-12-01T08:00:00Z.")
+            raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.shared_at_zone"))
         invite = service.Invite(body.invite.code, shared_at)
     return _session(service.login(body.code, wechat=wechat.get_wechat(), now=call.now, invite=invite,
                                   device_id=_device(body.anonymous_id)))
@@ -79,7 +79,7 @@ def authorise_phone(call: Call) -> dict:
             call.user_id, body.encrypted_data, body.iv, wechat=wechat.get_wechat(), now=call.now
         )
     else:
-        raise errors.ValidationFailed("Send either code, or encryptedData with iv.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.phone_input"))
     return _session(session)
 
 

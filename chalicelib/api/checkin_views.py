@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
@@ -51,7 +51,7 @@ def make_up(call: Call) -> dict:
 def calendar(call: Call) -> dict:
     month = call.query.get("month") or china_day(call.now).strftime("%Y-%m")
     if len(month) != 7:
-        raise errors.ValidationFailed("month must be YYYY-MM.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.month"))
     c = service.calendar(call.user_id, month, now=call.now)
     return {
         "month": c.month,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from chalice import Blueprint
 
-from chalicelib import bounds, config, errors
+from chalicelib import bounds, config, errors, messages
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated
 from chalicelib.auth.levels import OPERATOR
@@ -27,7 +27,7 @@ def read(call: Call) -> dict:
 def move(call: Call) -> dict:
     instant = call.body.now
     if instant is not None and instant.tzinfo is None:
-        raise errors.ValidationFailed("now needs a zone, e.g. 2026-11-24T02:00:00Z.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.clock_zone"))
     # Refused before it is set: a clock past the window would break every route, this one too.
     if instant is not None and not bounds.CLOCK_FROM <= instant < bounds.CLOCK_UNTIL:
         raise errors.ValidationFailed(bounds.clock_message())

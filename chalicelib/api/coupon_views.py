@@ -6,7 +6,7 @@ from typing import Literal
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Id, Qty, TemplateRef, coupon_json, template_json
@@ -49,7 +49,7 @@ def claim(call: Call) -> dict:
 def my_coupons(call: Call) -> dict:
     state = call.query.get("state")
     if state is not None and state not in STATES:
-        raise errors.ValidationFailed(f"state must be one of {', '.join(STATES)}.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.coupon_state", states=", ".join(STATES)))
     return {"coupons": [coupon_json(h.coupon, h.state) for h in service.wallet(call.user_id, now=call.now, state=state)]}
 
 
@@ -57,7 +57,7 @@ def my_coupons(call: Call) -> dict:
 def best(call: Call) -> dict:
     lines = call.body.lines
     if not 1 <= len(lines) <= 100:
-        raise errors.ValidationFailed("A cart has 1 to 100 lines.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.cart_lines"))
     quote = service.best_for_cart(call.user_id, [(x.product_id, x.sku_id, x.qty) for x in lines], now=call.now)
     return {
         "total": quote.total,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, lazy
+from chalicelib import config, errors, lazy, messages
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
@@ -68,7 +68,7 @@ def ingest(call: Call) -> dict:
 def subscribe(call: Call) -> dict:
     for template in call.body.results:
         if not 0 < len(template) <= 64:
-            raise errors.ValidationFailed("Template ids are 1 to 64 characters.")
+            raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.template_ids"))
     limits.take(limit_rules.LIMITS.subscriptions_per_user, call.user_id, now=call.now)
     credits = wakeup.record_consent(call.user_id, call.account.openid, call.body.results,
                                      idempotency_key=call.idempotency_key, now=call.now)

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, lazy
+from chalicelib import config, errors, lazy, messages
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.api.limiting import caller_network
@@ -36,7 +36,7 @@ def new_anonymous_id(call: Call) -> dict:
     body: PrivacyBody = call.body
     if not body.agreed:
         # The id is what a visitor's events are kept under: none without the agreement.
-        raise errors.ValidationFailed("An anonymous id is issued only once the visitor has agreed: send agreed: true.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.not_agreed"))
     limits.take(limit_rules.LIMITS.anonymous_ids_per_address, caller_network(call), now=call.now)
     anonymous_id, device = anonymous.issue(key=config.settings().token_key)
     consent.record_visitor(device, version=body.version, now=call.now)

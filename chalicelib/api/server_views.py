@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Fen, Id, Qty
 from chalicelib.auth.levels import SERVER
@@ -56,7 +56,7 @@ class Paid(msgspec.Struct, rename="camel"):
 def lock(call: Call) -> dict:
     body: Lock = call.body
     if not 1 <= len(body.lines) <= 100:
-        raise errors.ValidationFailed("An order has 1 to 100 lines.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.order_lines"))
     lines = [rules.Line(x.product_id, x.category, x.price, x.qty) for x in body.lines]
     discount = coupons.lock(body.user_id, call.path["coupon_id"], body.order_id, lines, now=call.now)
     return {"couponId": call.path["coupon_id"], "orderId": body.order_id, "state": rules.LOCKED, "discount": discount}
@@ -92,7 +92,7 @@ def groupbuy_paid(call: Call) -> dict:
 def outbox_pending(call: Call) -> dict:
     topic = call.path["topic"]
     if topic not in outbox.TOPICS:
-        raise errors.NotFound(f"Topics: {', '.join(outbox.TOPICS)}.")
+        raise errors.NotFound(messages.text("NOT_FOUND.choices", choices=", ".join(outbox.TOPICS)))
     return {"events": [{"topic": topic, "eventId": e.event_id, "createdAt": iso(e.created_at), "body": json.loads(e.body)}
                        for e in outbox.pending(topic)]}
 

@@ -6,7 +6,7 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api import answers
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import ANONYMOUS
@@ -26,7 +26,7 @@ class ShopQuery(msgspec.Struct):
 def shop(call: Call) -> dict:
     category = call.query.get("category")
     if category is not None and not rules.is_id(category):
-        raise errors.ValidationFailed("category must be a category id: 1 to 64 of A-Z, a-z, 0-9, _ and -.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.category_id"))
     front = service.storefront(category)
     return {
         "name": front.name,
@@ -42,7 +42,7 @@ def shop(call: Call) -> dict:
 @route(bp, "GET", "/products/{product_id}", auth=ANONYMOUS, answer=answers.Product)
 def product(call: Call) -> dict:
     if not rules.is_id(call.path["product_id"]):
-        raise errors.NotFound("No such product.")  # no product of ours has that id: spare the read
+        raise errors.NotFound(messages.text("NOT_FOUND.product"))  # no product of ours has that id: spare the read
     g = service.product(call.path["product_id"])
     return {
         **_listed(g),

@@ -14,7 +14,7 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.bargain import rules
 from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
 from chalicelib.config import china_day
@@ -74,7 +74,7 @@ def _campaign_check(tx: Transaction, campaign_id: str) -> None:
 def bargain(bargain_id: str) -> Bargain:
     found = _find(bargain_id)
     if found is None:
-        raise errors.NotFound("No such bargain.")
+        raise errors.NotFound(messages.text("NOT_FOUND.bargain"))
     return found
 
 
@@ -97,7 +97,7 @@ def _start(user_id: str, campaign_id: str, bargain_id: str, now: datetime) -> Ba
     try:
         c = Campaign.get(SHOP_ID, campaign_id)
     except DoesNotExist as exc:
-        raise errors.NotFound("No such bargain campaign.") from exc
+        raise errors.NotFound(messages.text("NOT_FOUND.bargain_campaign")) from exc
     if not _running(c, now):
         raise errors.BargainUnavailable()
     seed = secrets.randbits(32)
@@ -190,7 +190,7 @@ def buy(owner_id: str, bargain_id: str, *, now: datetime) -> Bargain:
     far when the campaign allows buying early. The order system then consumes or releases it."""
     b = bargain(bargain_id)
     if b.owner_id != owner_id:
-        raise errors.NotFound("No such bargain.")
+        raise errors.NotFound(messages.text("NOT_FOUND.bargain"))
     state = state_of(b, now)
     if state == LOCKED:
         return b  # a retry
@@ -210,7 +210,7 @@ def buy(owner_id: str, bargain_id: str, *, now: datetime) -> Bargain:
         if "campaign" in exc.failed:
             raise errors.BargainUnavailable() from exc
         if "bargain" in exc.failed:
-            raise errors.Conflict("The bargain changed just now; try again.") from exc
+            raise errors.Conflict(messages.text("CONFLICT.bargain_changed")) from exc
         raise
     b.state, b.lock_price, b.locked_from = LOCKED, price, b.state
     return b
@@ -232,10 +232,10 @@ def _settle(bargain_id: str, order_id: str, *, to: str | None) -> Bargain:
         return b
     if to is None and b.state != LOCKED:
         if b.state == PURCHASED:
-            raise errors.BargainNotBuyable("This bargain was bought and cannot be released.")
+            raise errors.BargainNotBuyable(messages.text("BARGAIN_NOT_BUYABLE.bought"))
         return b
     if b.state != LOCKED:
-        raise errors.BargainNotBuyable("The bargain is not locked for an order.")
+        raise errors.BargainNotBuyable(messages.text("BARGAIN_NOT_BUYABLE.not_locked"))
     actions = [Bargain.state.set(to), Bargain.order_id.set(order_id)] if to else \
         [Bargain.state.set(b.locked_from or ACTIVE), Bargain.lock_price.remove()]
     if to == PURCHASED:
@@ -287,7 +287,7 @@ def create_campaign(spec: CampaignSpec) -> Campaign:
     the campaign saved; with other settings it is 409 ``CAMPAIGN_EXISTS``."""
     found = problems(spec)
     if found:
-        raise errors.ValidationFailed("; ".join(found) + ".")
+        raise errors.ValidationFailed("; ".join(found))
     fields = msgspec.structs.asdict(spec)
     c = Campaign(SHOP_ID, fields.pop("campaign_id"), **fields)
     try:
@@ -306,11 +306,11 @@ def problems(spec: CampaignSpec) -> list[str]:
     """What is wrong with these settings taken together (each message names its field)."""
     found = []
     if not 0 <= spec.floor_price < spec.original_price:
-        found.append("floorPrice must be below originalPrice")
+        found.append(messages.text("VALIDATION_FAILED.floor_price"))
     if not 1 <= spec.helpers <= spec.original_price - spec.floor_price:
-        found.append("helpers must be at least 1 and at most the fen between the prices")
+        found.append(messages.text("VALIDATION_FAILED.helpers"))
     if spec.starts_at >= spec.ends_at:
-        found.append("startsAt must be before endsAt")
+        found.append(messages.text("VALIDATION_FAILED.before", field="startsAt", other="endsAt"))
     return found
 
 

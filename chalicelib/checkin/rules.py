@@ -79,13 +79,13 @@ def makeup_refusal(day: date, today: date, checked: set[date], rules: CheckinRul
     """Why ``day`` cannot be made up (None: it can). ``first_day``: the user's first visit; a
     day before it was never missed, so making it up would only buy points."""
     if day >= today:
-        return "only a day before today can be made up; today is checked in with POST /checkin"
+        return messages.text("CHECKIN_DAY_INVALID.not_before_today")
     if today - day > timedelta(days=rules.makeup_window_days):
-        return f"only the last {rules.makeup_window_days} days can be made up"
+        return messages.text("CHECKIN_DAY_INVALID.window", days=rules.makeup_window_days)
     if first_day is not None and day < first_day:
-        return f"only days from your first visit ({first_day.isoformat()}) on can be made up"
+        return messages.text("CHECKIN_DAY_INVALID.before_first_visit", first=first_day.isoformat())
     if day in checked:
-        return "that day is already checked in"
+        return messages.text("CHECKIN_ALREADY_DONE")
     return None
 
 

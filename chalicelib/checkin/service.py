@@ -16,7 +16,7 @@ from pynamodb.attributes import Attribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import errors, rulebook
+from chalicelib import errors, messages, rulebook
 from chalicelib.auth import service as auth
 from chalicelib.checkin import rules
 from chalicelib.checkin.models import REMINDER_SHARDS, CheckinDay, CheckinStatus
@@ -132,7 +132,7 @@ def make_up(user_id: str, day: date, pay: str, *, now: datetime, first_seen: dat
     first_day = china_day(first_seen if first_seen is not None else auth.first_seen(user_id))
     refusal = rules.makeup_refusal(day, today, set(), book, first_day=first_day)
     if refusal:  # before any read of days: a date at the ends of the calendar has no day before it
-        raise errors.CheckinDayInvalid(f"{refusal[0].upper()}{refusal[1:]}.")
+        raise errors.CheckinDayInvalid(refusal)
     month = rules.month_of(day)
     for attempt in range(ATTEMPTS):
         status = _status(user_id)
@@ -198,7 +198,7 @@ def calendar(user_id: str, month: str, *, now: datetime) -> Calendar:
     try:
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError as exc:
-        raise errors.ValidationFailed("month must be YYYY-MM.") from exc
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.month")) from exc
     today, book = china_day(now), checkin_rules()
     status = _status(user_id)
     last = _day(status.last_day) if status else None

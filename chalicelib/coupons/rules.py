@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from chalicelib import messages
+
 CASH, THRESHOLD, DISCOUNT, NO_THRESHOLD = "cash", "threshold", "discount", "no_threshold"
 KINDS = (CASH, THRESHOLD, DISCOUNT, NO_THRESHOLD)
 SCOPE_ALL, SCOPE_PRODUCTS, SCOPE_CATEGORIES = "all", "products", "categories"
@@ -60,21 +62,21 @@ def problems(terms: Terms) -> list[str]:
     """What is wrong with a template's terms, in words an operator can act on (empty: fine)."""
     found = []
     if terms.kind not in KINDS:
-        found.append(f"kind must be one of {', '.join(KINDS)}")
+        found.append(messages.text("VALIDATION_FAILED.one_of", field="kind", allowed=", ".join(KINDS)))
     if terms.kind in (CASH, THRESHOLD, NO_THRESHOLD) and terms.amount <= 0:
-        found.append("amount must be a positive number of fen")
+        found.append(messages.text("VALIDATION_FAILED.amount_positive", field="amount"))
     if terms.kind == THRESHOLD and terms.threshold <= terms.amount:
-        found.append("a threshold coupon needs threshold greater than amount (满X减Y, X > Y)")
+        found.append(messages.text("VALIDATION_FAILED.threshold_above_amount"))
     if terms.kind == DISCOUNT and not 1 <= terms.rate <= 99:
-        found.append("rate is the percent paid, 1 to 99 (85 = 15% off)")
+        found.append(messages.text("VALIDATION_FAILED.discount_rate"))
     if terms.cap is not None and terms.cap <= 0:
-        found.append("cap must be a positive number of fen")
+        found.append(messages.text("VALIDATION_FAILED.amount_positive", field="cap"))
     if terms.threshold < 0:
-        found.append("threshold cannot be negative")
+        found.append(messages.text("VALIDATION_FAILED.threshold_negative"))
     if terms.scope not in SCOPES:
-        found.append(f"scope must be one of {', '.join(SCOPES)}")
+        found.append(messages.text("VALIDATION_FAILED.one_of", field="scope", allowed=", ".join(SCOPES)))
     if terms.scope != SCOPE_ALL and not terms.scope_ids:
-        found.append("a scope of products or categories needs scopeIds")
+        found.append(messages.text("VALIDATION_FAILED.scope_ids"))
     return found
 
 
@@ -90,9 +92,9 @@ def evaluate(terms: Terms, lines: list[Line]) -> Outcome:
     """The discount of ``terms`` on the cart, exact in fen."""
     eligible = eligible_total(terms, lines)
     if eligible <= 0:
-        return Outcome(0, "nothing in the cart is covered by this coupon")
+        return Outcome(0, messages.text("COUPON_NOT_APPLICABLE.nothing_covered"))
     if eligible < terms.threshold:
-        return Outcome(0, f"spend {fen_to_yuan(terms.threshold - eligible)} more on covered goods to use it")
+        return Outcome(0, messages.text("COUPON_NOT_APPLICABLE.spend_more", yuan=fen_to_yuan(terms.threshold - eligible)))
     if terms.kind == DISCOUNT:
         off = eligible * (100 - terms.rate) // 100  # rounded down: the shop never gives a fraction of a fen
         if terms.cap is not None:
@@ -100,7 +102,7 @@ def evaluate(terms: Terms, lines: list[Line]) -> Outcome:
     else:
         off = min(terms.amount, eligible)
     if off <= 0:
-        return Outcome(0, "the covered goods are too cheap for this coupon to take anything off")
+        return Outcome(0, messages.text("COUPON_NOT_APPLICABLE.too_cheap"))
     return Outcome(off)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.config import china_day, iso
 from chalicelib.coupons import rules, store
 from chalicelib.coupons.models import Coupon, CouponQuota, CouponTemplate
@@ -176,7 +176,7 @@ def best_for_cart(user_id: str, items: list[tuple[str, str | None, int]], *, now
     for c in store.of_user(user_id):
         state = _state(c, now)
         if state == rules.UNUSED and now < c.valid_from:
-            verdicts.append(Verdict(c, rules.Outcome(0, f"usable from {iso(c.valid_from)}")))
+            verdicts.append(Verdict(c, rules.Outcome(0, messages.text("COUPON_NOT_APPLICABLE.not_yet", start=iso(c.valid_from)))))
         elif state == rules.UNUSED:
             verdicts.append(Verdict(c, rules.evaluate(c.terms(), lines)))
     ranked = sorted(verdicts, key=lambda v: (-v.outcome.discount, v.coupon.valid_until, v.coupon.coupon_id))
@@ -196,7 +196,7 @@ def cart_lines(items: list[tuple[str, str | None, int]]) -> list[rules.Line]:
         else:
             lines.append(rules.Line(pid, found[pid].category, price, qty))
     if missing:
-        raise errors.ValidationFailed(f"Not on sale: {', '.join(sorted(missing))}.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.not_on_sale", items=", ".join(sorted(missing))))
     return lines
 
 
@@ -208,7 +208,7 @@ def lock(user_id: str, coupon_id_: str, order_id: str, lines: list[rules.Line], 
         return rules.evaluate(coupon.terms(), lines).discount  # a retry of the same lock
     outcome = rules.evaluate(coupon.terms(), lines)
     if not outcome.applies:
-        raise errors.CouponNotApplicable(f"This coupon does not apply: {outcome.reason}.")
+        raise errors.CouponNotApplicable(messages.text("COUPON_NOT_APPLICABLE.reason", reason=outcome.reason))
     if store.lock(user_id, coupon_id_, order_id, now=now):
         return outcome.discount
     _explain(_held(user_id, coupon_id_), order_id, now, done_state=rules.LOCKED)
@@ -234,7 +234,7 @@ def release(user_id: str, coupon_id_: str, order_id: str, *, now: datetime) -> N
     if coupon.state == rules.UNUSED:
         return  # released already, or never locked by this order: nothing to undo
     if coupon.state == rules.USED:
-        raise errors.CouponUsed("The coupon was used by a paid order and cannot be released.")
+        raise errors.CouponUsed(messages.text("COUPON_USED.paid"))
     raise errors.CouponLocked()
 
 
@@ -242,23 +242,23 @@ def release(user_id: str, coupon_id_: str, order_id: str, *, now: datetime) -> N
 def create_template(spec: TemplateSpec, *, now: datetime) -> CouponTemplate:
     found = rules.problems(spec.terms)
     if spec.channel not in CHANNELS:
-        found.append(f"channel must be one of {', '.join(CHANNELS)}")
+        found.append(messages.text("VALIDATION_FAILED.one_of", field="channel", allowed=", ".join(CHANNELS)))
     if (spec.valid_days is None) == (spec.valid_from is None or spec.valid_until is None):
-        found.append("give either validDays, or both validFrom and validUntil")
+        found.append(messages.text("VALIDATION_FAILED.valid_window"))
     if spec.valid_from and spec.valid_until and spec.valid_from >= spec.valid_until:
-        found.append("validFrom must be before validUntil")
+        found.append(messages.text("VALIDATION_FAILED.before", field="validFrom", other="validUntil"))
     if spec.valid_days is not None and spec.valid_days <= 0:
-        found.append("validDays must be positive")
+        found.append(messages.text("VALIDATION_FAILED.positive", field="validDays"))
     if spec.total is not None and spec.total <= 0:
-        found.append("total must be positive (leave it out for unlimited stock)")
+        found.append(messages.text("VALIDATION_FAILED.positive_or_none", field="total"))
     if not 1 <= spec.shards <= MAX_SHARDS:
-        found.append(f"shards must be 1 to {MAX_SHARDS}")
+        found.append(messages.text("VALIDATION_FAILED.between", field="shards", least=1, most=MAX_SHARDS))
     if spec.per_user_limit is not None and spec.per_user_limit <= 0:
-        found.append("perUserLimit must be positive (leave it out for no limit)")
+        found.append(messages.text("VALIDATION_FAILED.positive_or_none", field="perUserLimit"))
     if (spec.channel == POINTS) != (spec.points_price is not None and spec.points_price > 0):
-        found.append("a points-shop template (channel points) needs a positive pointsPrice, others none")
+        found.append(messages.text("VALIDATION_FAILED.points_price"))
     if found:
-        raise errors.ValidationFailed("; ".join(found) + ".")
+        raise errors.ValidationFailed("; ".join(found))
     t = CouponTemplate(
         SHOP_ID, spec.template_id, name=spec.name, channel=spec.channel, points_price=spec.points_price,
         valid_from=spec.valid_from, valid_until=spec.valid_until, valid_days=spec.valid_days,
@@ -281,15 +281,15 @@ def update_template(template_id: str, *, name: str | None = None, active: bool |
         actions.append(CouponTemplate.active.set(active))
     if per_user_limit is not None:
         if per_user_limit <= 0:
-            raise errors.ValidationFailed("perUserLimit must be positive.")
+            raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.positive", field="perUserLimit"))
         actions.append(CouponTemplate.per_user_limit.set(per_user_limit))
     if valid_until is not None:
         if t.valid_until is None or (t.valid_from and valid_until <= t.valid_from):
-            raise errors.ValidationFailed("validUntil can only move the end of a fixed window, after its start.")
+            raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.valid_until_move"))
         actions.append(CouponTemplate.valid_until.set(valid_until))
     if add_stock is not None:
         if add_stock <= 0 or t.total is None:
-            raise errors.ValidationFailed("addStock must be positive, on a template with limited stock.")
+            raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.add_stock"))
         store.add_stock(t, add_stock)
     if actions:
         store.update_template(template_id, actions)
@@ -337,7 +337,7 @@ def _check_open(t: CouponTemplate, channel: str, now: datetime) -> None:
     if t.channel != channel or not t.active:
         raise errors.CouponNotClaimable()
     if t.valid_until is not None and now >= t.valid_until:
-        raise errors.CouponExpired("This campaign has ended.")
+        raise errors.CouponExpired(messages.text("COUPON_EXPIRED.campaign_ended"))
 
 
 def _new_coupon(t: CouponTemplate, user_id: str, cid: str, source: str, now: datetime) -> Coupon:
@@ -363,7 +363,7 @@ def _state(c: Coupon, now: datetime) -> str:
 def _held(user_id: str, coupon_id_: str) -> Coupon:
     coupon = store.get(user_id, coupon_id_)
     if coupon is None:
-        raise errors.NotFound("No such coupon for this user.")
+        raise errors.NotFound(messages.text("NOT_FOUND.user_coupon"))
     return coupon
 
 
@@ -379,4 +379,4 @@ def _explain(coupon: Coupon, order_id: str, now: datetime, *, done_state: str) -
         raise errors.CouponNotYetValid()
     if now >= coupon.valid_until:
         raise errors.CouponExpired()
-    raise errors.Conflict("The coupon is not locked to this order.")
+    raise errors.Conflict(messages.text("CONFLICT.coupon_not_locked"))

@@ -19,7 +19,7 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import errors, jobs
+from chalicelib import errors, jobs, messages
 from chalicelib.config import china_day, hour_bucket
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
@@ -95,14 +95,14 @@ def activity(activity_id: str) -> Activity:
     try:
         return Activity.get(SHOP_ID, activity_id)
     except DoesNotExist as exc:
-        raise errors.NotFound("No such group-buy.") from exc
+        raise errors.NotFound(messages.text("NOT_FOUND.groupbuy")) from exc
 
 
 def group(group_id: str) -> Group:
     try:
         return Group.get(group_id, consistent_read=True)
     except DoesNotExist as exc:
-        raise errors.NotFound("No such group.") from exc
+        raise errors.NotFound(messages.text("NOT_FOUND.group")) from exc
 
 
 def card(group_id: str) -> Card:
@@ -185,7 +185,7 @@ def join(user_id: str, group_id: str, *, nickname: str | None, avatar_url: str |
                 existing = GroupMember.get(group_id, user_id)
                 if existing.state in (RESERVED, PAID):
                     return Seat(group(group_id), existing)
-                raise errors.GroupClosed("Your reservation in this group has expired.") from exc
+                raise errors.GroupClosed(messages.text("GROUP_CLOSED.reservation_expired")) from exc
             if "activity" in exc.failed:
                 raise errors.GroupbuyUnavailable() from exc
             if "quota" in exc.failed:
@@ -221,13 +221,13 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
     Three round trips: the seats, the group, the transaction."""
     group_id, _, user_id = ref.partition(".")
     if not group_id or not user_id:
-        raise errors.NotFound("No such reservation.")
+        raise errors.NotFound(messages.text("NOT_FOUND.reservation"))
     for attempt in range(PAY_ATTEMPTS):
         # The seats first: a payment they show as made is then in the group read after them.
         seats = _in_seat_order(GroupMember.query(group_id, consistent_read=True))
         seat = next((m for m in seats if m.user_id == user_id), None)
         if seat is None:
-            raise errors.NotFound("No such reservation.")
+            raise errors.NotFound(messages.text("NOT_FOUND.reservation"))
         g = group(group_id)
         if seat.order_id == order_id:  # this very payment, recorded before (and refunded since, if the group failed)
             return Payment(g, completed=g.completed_by == order_id, already=True)
@@ -477,7 +477,7 @@ def create_activity(spec: ActivitySpec) -> Activity:
     the activity saved; with other settings it is 409 ``CAMPAIGN_EXISTS``."""
     found = problems(spec)
     if found:
-        raise errors.ValidationFailed("; ".join(found) + ".")
+        raise errors.ValidationFailed("; ".join(found))
     fields = msgspec.structs.asdict(spec)
     a = Activity(SHOP_ID, fields.pop("activity_id"), **fields)
     try:
@@ -496,15 +496,15 @@ def problems(spec: ActivitySpec) -> list[str]:
     """What is wrong with these settings taken together (each message names its field)."""
     found = []
     if not 2 <= spec.size <= 10:
-        found.append("size must be 2 to 10")
+        found.append(messages.text("VALIDATION_FAILED.between", field="size", least=2, most=10))
     if not 0 < spec.group_price < spec.original_price:
-        found.append("groupPrice must be positive and below originalPrice")
+        found.append(messages.text("VALIDATION_FAILED.group_price"))
     if spec.starts_at >= spec.ends_at:
-        found.append("startsAt must be before endsAt")
+        found.append(messages.text("VALIDATION_FAILED.before", field="startsAt", other="endsAt"))
     if spec.virtual_fill_share is not None and not 1 <= spec.virtual_fill_share <= 100:
-        found.append("virtualFillShare is a percent, 1 to 100")
+        found.append(messages.text("VALIDATION_FAILED.virtual_fill"))
     if spec.pay_minutes < 1 or spec.time_limit_minutes < spec.pay_minutes:
-        found.append("payMinutes must be at least 1 and within timeLimitMinutes")
+        found.append(messages.text("VALIDATION_FAILED.pay_minutes"))
     return found
 
 

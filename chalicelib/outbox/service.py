@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.outbox.models import OutboxEvent
 from chalicelib.store.transactions import Transaction
 
@@ -34,7 +34,7 @@ def ack(topic: str, event_id: str, *, now: datetime) -> None:
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise errors.NotFound("No such event.") from exc
+            raise errors.NotFound(messages.text("NOT_FOUND.event")) from exc
         raise
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.shop import rules
 from chalicelib.shop.models import Product, Shop
 from chalicelib.shop.store import SHOP_ID, entries
@@ -59,7 +59,7 @@ def storefront(category: str | None = None) -> Storefront:
     try:
         shop = Shop.get(SHOP_ID)
     except DoesNotExist as exc:
-        raise errors.NotFound("The shop is not set up yet.") from exc
+        raise errors.NotFound(messages.text("NOT_FOUND.shop")) from exc
     stored = entries(shop.categories)
     shown = rules.visible_categories(stored)
     # Products of hidden categories are left out too; a category's page includes its subcategories.
@@ -74,9 +74,9 @@ def product(product_id: str) -> Goods:
     try:
         found = Product.get(SHOP_ID, product_id)
     except DoesNotExist as exc:
-        raise errors.NotFound("No such product.") from exc
+        raise errors.NotFound(messages.text("NOT_FOUND.product")) from exc
     if found.deleted or not rules.live_skus(entries(found.skus)):
-        raise errors.NotFound("No such product.")
+        raise errors.NotFound(messages.text("NOT_FOUND.product"))
     return _goods(found)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import config
+from chalicelib import config, messages
 from chalicelib.auth import tokens
 from devstack import wechat_sandbox
 from tests.conftest import fresh
@@ -158,7 +158,7 @@ def test_legacy_data_for_another_app_is_422(api, sandbox, monkeypatch, name):
 
     response = api.call("POST", "/auth/phone", {"encryptedData": data["encryptedData"], "iv": data["iv"]}, token=token)
 
-    assert response.status_code == 422 and "another mini-program" in response.json["error"]["message"]
+    assert response.status_code == 422 and response.json["error"]["message"] == messages.text("PHONE_DATA_INVALID.other_app")
 
 
 @pytest.mark.parametrize(

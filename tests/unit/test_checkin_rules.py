@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib import messages
 from chalicelib.checkin import rules
 
 BOOK = rules.CheckinRules()
@@ -27,17 +28,19 @@ def test_the_cycle_restarts_after_its_last_day_and_day_seven_pays_the_coupon():
 
 @pytest.mark.parametrize(
     "day,reason",
-    [(D, "only a day before today"), (D + timedelta(days=1), "only a day before today"),
-     (D - timedelta(days=8), "only the last 7 days"), (D - timedelta(days=3), "already checked in")],
+    [(D, messages.text("CHECKIN_DAY_INVALID.not_before_today")),
+     (D + timedelta(days=1), messages.text("CHECKIN_DAY_INVALID.not_before_today")),
+     (D - timedelta(days=8), messages.text("CHECKIN_DAY_INVALID.window", days=7)),
+     (D - timedelta(days=3), messages.text("CHECKIN_ALREADY_DONE"))],
 )
 def test_make_up_refusals(day, reason):
-    assert reason in rules.makeup_refusal(day, D, {D - timedelta(days=3)}, BOOK)
+    assert rules.makeup_refusal(day, D, {D - timedelta(days=3)}, BOOK) == reason
 
 
 def test_a_day_before_the_first_visit_is_not_made_up_but_the_first_day_is():
     first = D - timedelta(days=2)
 
-    assert "first visit (2026-11-22)" in rules.makeup_refusal(D - timedelta(days=3), D, set(), BOOK, first_day=first)
+    assert "（2026-11-22）" in rules.makeup_refusal(D - timedelta(days=3), D, set(), BOOK, first_day=first)
     assert rules.makeup_refusal(first, D, set(), BOOK, first_day=first) is None
 
 

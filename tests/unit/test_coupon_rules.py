@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib import messages
 from chalicelib.coupons import rules
 from chalicelib.coupons.rules import Line, Terms
 
@@ -35,7 +36,7 @@ def test_discounts_are_exact_in_fen(terms, lines, discount):
 def test_a_coupon_that_does_not_apply_says_why():
     outcome = rules.evaluate(Terms(rules.THRESHOLD, amount=1500, threshold=10000), [MANGO])
 
-    assert not outcome.applies and outcome.reason == "spend ¥20.20 more on covered goods to use it"
+    assert not outcome.applies and outcome.reason == messages.text("COUPON_NOT_APPLICABLE.spend_more", yuan="¥20.20")
 
 
 terms_strategy = st.builds(
@@ -70,7 +71,7 @@ def test_a_discount_is_a_whole_number_of_fen_never_more_than_the_covered_goods(t
     "terms,problem",
     [
         (Terms("bogus"), "kind"),
-        (Terms(rules.THRESHOLD, amount=2000, threshold=1000), "threshold greater than amount"),
+        (Terms(rules.THRESHOLD, amount=2000, threshold=1000), "threshold 须大于 amount"),
         (Terms(rules.DISCOUNT, rate=100), "rate"),
         (Terms(rules.CASH, amount=0), "amount"),
         (Terms(rules.CASH, amount=100, scope="categories"), "scopeIds"),

@@ -7,7 +7,7 @@ import pytest
 from chalice import Blueprint, Chalice
 from chalice.test import Client
 
-from chalicelib import config
+from chalicelib import config, messages
 from chalicelib.api import middleware
 from chalicelib.api.http import route
 from chalicelib.auth import tokens
@@ -72,7 +72,7 @@ def test_a_bug_is_a_json_500_without_the_trace_or_the_secret():
     logged = stream.getvalue()
 
     assert response.status_code == 500
-    assert json.loads(response.body) == {"error": {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."}}
+    assert json.loads(response.body) == {"error": {"code": "INTERNAL_ERROR", "message": messages.text("INTERNAL_ERROR")}}
     assert response.headers["X-Request-Id"]
     assert "RuntimeError" in logged  # the trace is logged for us ...
     assert "s3cr3t" not in logged  # ... without the secret in it
