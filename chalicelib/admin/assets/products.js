@@ -168,8 +168,10 @@
     const go = (list) => { setCursors(list); load(list[list.length - 1]); };
     const done = async (message) => { await load(); setEditing(null); setNotice(message); };
     const names = Object.fromEntries(((page && page.categories) || []).map((c) => [c.categoryId, c.name]));
-    const price = (p) => (!p.skus.length ? "–" : p.skus.length === 1 ? yuan(p.skus[0].price)
-      : `${yuan(p.skus[0].price)}–${yuan(Math.max(...p.skus.map((s) => s.price)))}`);
+    const price = (p) => {
+      const low = p.skus.length ? p.skus[0].price : null, high = Math.max(...p.skus.map((s) => s.price));
+      return low === null ? "–" : low === high ? yuan(low) : `${yuan(low)}–${yuan(high)}`;
+    };
     const state = (p) => t(p.deleted ? "products.state.deleted" : p.onSale ? "products.state.onSale" : "products.state.offSale");
 
     return html`<section class="screen-head">
