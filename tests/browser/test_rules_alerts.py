@@ -139,3 +139,43 @@ def test_an_analyst_reads_rules_and_alerts_but_changes_nothing(browser, stack):
     visit.photograph("analyst-rules", 390)
     assert visit.problems == [], visit.problems
     visit.close()
+
+
+def test_the_owner_pastes_the_robot_webhook_and_sees_an_alert_fired_over_the_simulated_days(browser, stack, simulated):
+    """The whole chain, as a merchant meets it: the owner pastes the group robot's webhook (the
+    sandbox's, which the local stage allows), a rule the simulated days breach, the nightly job
+    (run now), and the alert listed as sent, the robot's message naming the rule in Chinese."""
+    api, wechat = stack["api"], stack["wechat"]
+    visit = Visit(browser, f"{api}/admin", 1440)
+    page = visit.page
+    visit.login(DEMO_OWNER, DEMO_PASSWORD)
+    visit.open("alerts")
+    page.fill("#alert-webhook-url", f"{wechat}/cgi-bin/webhook/send?key=rules-alerts-robot")
+    page.click("#alert-webhook button[type=submit]")
+    page.wait_for_selector("#alert-webhook .notice")
+    assert "rules-alerts-robot" not in text(page, "#alert-webhook")  # answered masked
+
+    name = "活跃用户-连续2天"
+    page.click("#alert-rule-new")
+    page.fill("#alert-rule-name", name)
+    page.select_option("#alert-rule-metric", "activeUsers")
+    page.select_option("#alert-rule-op", "above")
+    page.fill("#alert-rule-threshold", "0")
+    page.fill("#alert-rule-periods", "2")
+    page.select_option("#alert-rule-unit", "day")
+    page.click("#alert-rule-save")
+    page.wait_for_selector(f"#alert-rules tr[data-rule='{name}']")
+
+    csrf = page.request.get(f"{api}/operator/me").json()["csrfToken"]
+    run = page.request.post(f"{api}/operator/jobs/alerts-evaluate", headers={"X-CSRF-Token": csrf})
+    report = run.json()["report"]
+    assert run.status == 200 and report["fired"] >= 1 and report["sent"] >= 1, run.text()
+    visit.open("rules")  # away and back: the screen reads the list again
+    visit.open("alerts")
+    fired = page.locator("#alerts-fired tbody tr", has_text=name)
+    assert fired.count() == 1 and ZH["alerts.status.sent"] in fired.inner_text(), fired.all_inner_texts()
+    posted = page.request.get(f"{wechat}/sandbox/webhooks").json()["webhooks"]
+    assert any(p["key"] == "rules-alerts-robot" and name in p["content"] for p in posted), posted
+    visit.photograph("owner-alerts", 390)
+    assert visit.problems == [], visit.problems
+    visit.close()

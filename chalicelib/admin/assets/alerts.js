@@ -114,14 +114,14 @@
       ${notice ? html`<p class="notice" role="status" id="alerts-notice">${notice}</p>` : null}
       ${failure ? html`<p class="error" role="alert">${failure}</p>` : null}
       ${editing ? html`<${RuleForm} rule=${editing === "new" ? null : editing} form=${list} onDone=${done} onCancel=${() => setEditing(null)} />` : null}
-      ${list === null ? html`<p class="status" role="status">${t("app.loading")}</p>` : html`<div class="scroll card"><table id="alert-rules" data-loaded="true">
+      ${list === null ? html`<p class="status" role="status">${t("app.loading")}</p>` : html`<div class="scroll card" tabindex="0"><table id="alert-rules" data-loaded="true">
         <caption class="visually-hidden">${t("alerts.rules")}</caption>${head("alerts.field.name", "alerts.col.rule", "alerts.field.enabled", ...(changer ? ["app.actions"] : []))}
         <tbody>${list.rules.length ? null : html`<tr><td colspan="4">${t("alerts.noRules")}</td></tr>`}${list.rules.map((r) => html`<tr data-rule=${r.name}>
           <td>${r.name}</td><td>${sentence(r, rates)}</td><td>${t(r.enabled ? "rules.yes" : "rules.no")}</td>
           ${changer ? html`<td class="row-actions"><button type="button" class="secondary small" data-action="edit" onClick=${open(r)}>${t("app.edit")}</button>
             <button type="button" class="secondary small" data-action="delete" onClick=${() => remove(r)}>${t("alerts.delete")}</button></td>` : null}</tr>`)}</tbody></table></div>`}
       <h3 class="section">${t("alerts.fired")}</h3>
-      <div class="scroll card"><table id="alerts-fired"><caption class="visually-hidden">${t("alerts.fired")}</caption>
+      <div class="scroll card" tabindex="0"><table id="alerts-fired"><caption class="visually-hidden">${t("alerts.fired")}</caption>
         ${head("alerts.col.firedAt", "alerts.col.rule", "alerts.col.values", "alerts.col.status")}
         <tbody>${fired.length ? null : html`<tr><td colspan="4">${t("alerts.noneFired")}</td></tr>`}${fired.map((a) => html`<tr><td>${H.when(a.firedAt)}</td>
           <td>${a.rule.name}: ${sentence(a.rule, rates)}</td><td>${a.values.map((p) => `${p.period} ${p.value}${rates.includes(a.rule.metric) ? "%" : ""}`).join(", ")}</td>

@@ -165,7 +165,7 @@
         ${changer ? html`<div class="actions"><button type="submit" id="rules-save" disabled=${busy}>${t("app.save")}</button>
           <button type="button" class="secondary" onClick=${load}>${t("rules.reload")}</button></div>` : null}
       </form>
-      <div class="scroll card"><table id="rule-versions"><caption class="visually-hidden">${t("rules.history")}</caption>
+      <div class="scroll card" tabindex="0"><table id="rule-versions"><caption class="visually-hidden">${t("rules.history")}</caption>
         <thead><tr><th>${t("rules.col.version")}</th><th>${t("rules.col.savedAt")}</th><th>${t("rules.col.savedBy")}</th>${changer ? html`<th>${t("app.actions")}</th>` : null}</tr></thead>
         <tbody>${history.length ? null : html`<tr><td colspan="4">${t("rules.noVersions")}</td></tr>`}${history.map((v) => html`<tr data-version=${v.version}>
           <td>${v.version}${v.version === book.version ? ` · ${t("rules.current")}` : ""}${v.rollbackOf ? ` · ${t("rules.rollbackOf", { version: v.rollbackOf })}` : ""}</td>
