@@ -1,6 +1,5 @@
-// 会员: find a member by user id or phone (GET operator/members), their card (GET …/{id}) with a
-// table per list paged by the API's cursor (GET …/{id}/<list>), and for change roles the erasure
-// (DELETE …/{id}) after typing the user id. The phone only ever arrives masked.
+// 会员: find a member (GET operator/members), their card (…/{id}) with its lists paged by cursor
+// (…/{id}/<list>); change roles erase (DELETE …/{id}) after typing the id. Phones arrive masked.
 "use strict";
 (function () {
   const { useState } = preactHooks;
@@ -11,25 +10,27 @@
   const base = (id) => `operator/members/${encodeURIComponent(id)}`;
   const code = (prefix, value) => (value ? t(`${prefix}.${value}`) : "–");
   const yes = (b) => t(b ? "member.yes" : "member.no");
+  const c = (k, fn) => [`member.c.${k}`, fn];
+  const f = (k, v) => [`member.f.${k}`, v];
   const show = (v) => (v === null || v === undefined || v === "" ? "–" : String(v));
 
   // Each list of the card: its columns (message key, value of an item).
   const LISTS = {
-    ledger: [["member.c.at", (e) => when(e.at)], ["member.c.kind", (e) => code("member.kind", e.kind)],
-      ["member.c.delta", (e) => (e.delta > 0 ? `+${e.delta}` : e.delta)], ["member.c.reason", (e) => e.reason],
-      ["member.c.ref", (e) => e.ref], ["member.c.note", (e) => show(e.note || e.bucket)]],
-    orders: [["member.c.orderId", (o) => o.orderId], ["member.c.amount", (o) => yuan(o.amount)], ["member.c.at", (o) => when(o.at)]],
-    coupons: [["member.c.coupon", (c) => c.name], ["member.c.state", (c) => code("member.coupon", c.state)],
-      ["member.c.source", (c) => c.source], ["member.c.issuedAt", (c) => when(c.issuedAt)],
-      ["member.c.validUntil", (c) => when(c.validUntil)], ["member.c.orderId", (c) => show(c.orderId)]],
-    checkins: [["member.c.day", (d) => d.day], ["member.c.kind", (d) => code("member.checkin", d.kind)],
-      ["member.c.streak", (d) => d.streak], ["member.c.points", (d) => d.points], ["member.c.coupon", (d) => show(d.coupon)]],
-    journeys: [["member.c.at", (s) => when(s.at)], ["member.c.journey", (s) => `${s.journey} / ${s.step}`],
-      ["member.c.state", (s) => code("member.send", s.state)], ["member.c.reason", (s) => show(s.reason)],
-      ["member.c.template", (s) => show(s.templateId)]],
+    ledger: [c("at", (e) => when(e.at)), c("kind", (e) => code("member.kind", e.kind)),
+      c("delta", (e) => (e.delta > 0 ? `+${e.delta}` : e.delta)), c("reason", (e) => e.reason),
+      c("ref", (e) => e.ref), c("note", (e) => show(e.note || e.bucket))],
+    orders: [c("orderId", (o) => o.orderId), c("amount", (o) => yuan(o.amount)), c("at", (o) => when(o.at))],
+    coupons: [c("coupon", (c) => c.name), c("state", (c) => code("member.coupon", c.state)),
+      c("source", (c) => c.source), c("issuedAt", (c) => when(c.issuedAt)),
+      c("validUntil", (c) => when(c.validUntil)), c("orderId", (c) => show(c.orderId))],
+    checkins: [c("day", (d) => d.day), c("kind", (d) => code("member.checkin", d.kind)),
+      c("streak", (d) => d.streak), c("points", (d) => d.points), c("coupon", (d) => show(d.coupon))],
+    journeys: [c("at", (s) => when(s.at)), c("journey", (s) => `${s.journey} / ${s.step}`),
+      c("state", (s) => code("member.send", s.state)), c("reason", (s) => show(s.reason)),
+      c("template", (s) => show(s.templateId))],
   };
-  const CONSENTS = [["member.c.template", (c) => c.templateId], ["member.c.credits", (c) => c.credits],
-    ["member.c.answer", (c) => c.lastAnswer], ["member.c.at", (c) => when(c.updatedAt)]];
+  const CONSENTS = [c("template", (c) => c.templateId), c("credits", (c) => c.credits),
+    c("answer", (c) => c.lastAnswer), c("at", (c) => when(c.updatedAt))];
 
   const Table = ({ id, columns, items }) => html`<div class="scroll"><table id=${id}>
     <thead><tr>${columns.map(([k]) => html`<th>${t(k)}</th>`)}</tr></thead>
@@ -85,21 +86,21 @@
   }
 
   function Card({ card, onErased }) {
-    const { profile: p, tier: r, activity: a, checkin: c } = card;
+    const { profile: p, tier: r, activity: a, checkin: k } = card;
     return html`<div id="member-card" class="grid" data-member=${p.id}>
       <${Section} name="profile">
-        <${Facts} id="member-profile" rows=${[["member.f.id", p.id], ["member.f.phone", p.phone], ["member.f.level", code("member.level", p.level)],
-          ["member.f.firstSeen", when(p.firstSeen)], ["member.f.lastActive", when(p.lastActive)], ["member.f.logins", p.logins],
-          ["member.f.segment", a.segment], ["member.f.activeDays", a.activeDays], ["member.f.orders", a.orders],
-          ["member.f.spend", yuan(a.spend)], ["member.f.privacy", a.privacyAgreed === null ? null : yes(a.privacyAgreed)]]} />
+        <${Facts} id="member-profile" rows=${[f("id", p.id), f("phone", p.phone), f("level", code("member.level", p.level)),
+          f("firstSeen", when(p.firstSeen)), f("lastActive", when(p.lastActive)), f("logins", p.logins),
+          f("segment", a.segment), f("activeDays", a.activeDays), f("orders", a.orders),
+          f("spend", yuan(a.spend)), f("privacy", a.privacyAgreed === null ? null : yes(a.privacyAgreed))]} />
         ${H.can("change") ? html`<${Erase} userId=${p.id} onDone=${onErased} />` : null}<//>
       <${Section} name="tier">
-        <${Facts} id="member-tier" rows=${[["member.f.tier", r.tierName], ["member.f.growth", r.growth],
-          ["member.f.nextTier", r.nextTier ? `${r.nextTierName} (${r.growthNeeded})` : null], ["member.f.points", r.points],
-          ["member.f.expiring", r.pointsExpiring ? `${r.pointsExpiring} · ${when(r.pointsExpiringAt)}` : null]]} /><//>
+        <${Facts} id="member-tier" rows=${[f("tier", r.tierName), f("growth", r.growth),
+          f("nextTier", r.nextTier ? `${r.nextTierName} (${r.growthNeeded})` : null), f("points", r.points),
+          f("expiring", r.pointsExpiring ? `${r.pointsExpiring} · ${when(r.pointsExpiringAt)}` : null)]} /><//>
       <${Section} name="checkin">
-        <${Facts} id="member-checkin" rows=${[["member.f.streak", c.streak], ["member.f.totalDays", c.totalDays],
-          ["member.f.lastDay", c.lastDay], ["member.f.cards", c.cards], ["member.f.reminder", yes(c.reminder)]]} /><//>
+        <${Facts} id="member-checkin" rows=${[f("streak", k.streak), f("totalDays", k.totalDays),
+          f("lastDay", k.lastDay), f("cards", k.cards), f("reminder", yes(k.reminder))]} /><//>
       <${Section} name="consents"><${Table} id="member-consents" columns=${CONSENTS} items=${card.consents} /><//>
       ${Object.keys(LISTS).map((name) => html`<${List} key=${`${p.id}-${name}`} userId=${p.id} name=${name} first=${card[name]} />`)}
     </div>`;
@@ -141,8 +142,8 @@
       ${notice ? html`<p class="notice" role="status" id="member-notice">${notice}</p>` : null}
       ${matches && !matches.length ? html`<p class="status" role="status" id="member-none">${t("member.none")}</p>` : null}
       ${matches && matches.length > 1 ? html`<section class="card form"><${Table} id="member-matches" items=${matches}
-        columns=${[["member.f.id", (m) => html`<button type="button" class="secondary small" data-open=${m.id} onClick=${() => open(m.id)}>${m.id}</button>`],
-          ["member.f.phone", (m) => m.phone], ["member.f.lastActive", (m) => when(m.lastActive)]]} /></section>` : null}
+        columns=${[f("id", (m) => html`<button type="button" class="secondary small" data-open=${m.id} onClick=${() => open(m.id)}>${m.id}</button>`),
+          f("phone", (m) => m.phone), f("lastActive", (m) => when(m.lastActive))]} /></section>` : null}
       ${card ? html`<${Card} card=${card} onErased=${() => { setCard(null); setMatches(null); setNotice(t("member.erased")); }} />` : null}`;
   }
 
