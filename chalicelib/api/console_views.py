@@ -134,9 +134,9 @@ def audit_log(call: Call) -> dict:
     try:
         q = msgspec.convert(call.query, AuditLogQuery, strict=False)
     except msgspec.ValidationError as exc:
-        from chalicelib import errors
+        from chalicelib import errors, messages
 
-        raise errors.ValidationFailed(str(exc)) from exc
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.body", detail=exc)) from exc
     return _service().audit_log(operator_id=q.operator, limit=q.limit, cursor=q.cursor)
 
 

@@ -109,7 +109,7 @@ def edit(kind: Kind, campaign_id: str, patch: dict[str, Any], *, expected: int, 
             merged["stock"] = int(current["stock"]) + patch["add_stock"]
         wrong = kind.problems(kind.spec(**merged))
         if wrong:
-            raise errors.ValidationFailed("; ".join(wrong) + ".")
+            raise errors.ValidationFailed("; ".join(wrong))
         actions = [getattr(m, k).remove() if v is None else getattr(m, k).set(v)
                    for k, v in patch.items() if k != "add_stock"]
         if patch.get("add_stock"):

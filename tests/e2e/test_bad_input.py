@@ -456,7 +456,7 @@ def test_a_clock_outside_its_window_is_refused_and_nothing_moves(api, instant):
     response = operator(api, "PUT", "/operator/clock", {"now": config.iso(instant)})
     after = operator(api, "GET", "/operator/clock")
 
-    assert_refused(response, "simulated clock")
+    assert_refused(response, "模拟时钟")
     assert after.status_code == 200
     assert abs(datetime.fromisoformat(after.json["now"]) - datetime.now(timezone.utc)) < timedelta(minutes=1)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.auth import store as auth_store
 from chalicelib.checkin import rules
 from chalicelib.checkin import service as checkin
@@ -205,8 +205,10 @@ def test_a_day_before_the_user_was_first_seen_cannot_be_made_up(dynamodb):
     user, now = person(today - timedelta(days=2)), china_noon(today)
     members.earn(user, 1_000, "gift", "g", now=now)
 
-    with pytest.raises(errors.CheckinDayInvalid, match="first"):
+    with pytest.raises(errors.CheckinDayInvalid) as refused:
         checkin.make_up(user, today - timedelta(days=3), "points", now=now)
+    first = (today - timedelta(days=2)).isoformat()
+    assert refused.value.message == messages.text("CHECKIN_DAY_INVALID.before_first_visit", first=first)
     made = checkin.make_up(user, today - timedelta(days=2), "points", now=now)  # the first day itself can
 
     assert made.day == today - timedelta(days=2) and CheckinDay.count(user) == 1
