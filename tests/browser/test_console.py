@@ -62,6 +62,10 @@ def test_the_owner_sees_the_overview_and_adds_a_marketer_and_an_analyst(browser,
     assert page.locator("#heatmap tbody tr").count() >= 8  # one row per simulated day's cohort
     assert page.locator("#lift tbody tr").count() >= 2  # "all" and at least one journey
     assert page.locator("#tiles .tile").count() == 11
+    assert page.locator("#tiles .tile small.n").count() == 10  # every figure but the first-seen count with its n
+    # The paid orders' line is drawn over the bars: Chart.js draws the lowest ``order`` last.
+    drawn_last = page.evaluate("(({ type, label }) => ({ type, label }))(Chart.getChart('chart-daily').getSortedVisibleDatasetMetas()[0])")
+    assert drawn_last["type"] == "line" and drawn_last["label"] == ZH["overview.paidOrders"], drawn_last
 
     visit.open("operators")
     page.click("#new-operator-open")
@@ -138,7 +142,6 @@ def test_the_marketer_creates_edits_and_pauses_a_coupon_template(browser, stack)
     assert page.evaluate(OVERFLOW) == []
     visit.photograph("marketer", 1440)
     page.set_viewport_size({"width": 390, "height": 900})
-    visit.open("coupons")  # photograph() leaves the page on the last screen offered, no longer 优惠券
     page.click("#new-coupon-open")
     page.screenshot(path=str(SHOTS / "marketer-new-coupon-390.png"), full_page=True)
     assert page.evaluate(OVERFLOW) == []

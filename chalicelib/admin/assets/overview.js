@@ -136,10 +136,11 @@
     const issued = m.coupons.bySource.reduce((sum, s) => sum + s.issued, 0);
     const g = m.campaigns.groupbuy;
     // [label, value, the whole behind it (a rate's n), its 95% interval]
+    const firstSeen = m.retention.cohorts.reduce((sum, c) => sum + c.size, 0);
     const items = [
-      ["overview.tile.firstSeen", m.retention.cohorts.reduce((sum, c) => sum + c.size, 0)],
+      ["overview.tile.firstSeen", firstSeen],
       ...["d1", "d7", "d30"].map((k) => [`overview.tile.${k}`, pct(mark(k).rate), mark(k).n, mark(k).ci95]),
-      ["overview.tile.activeDays", m.retention.activeDaysPerUser ?? "–"],
+      ["overview.tile.activeDays", m.retention.activeDaysPerUser ?? "–", firstSeen],
       ["overview.tile.repurchase", pct(m.repurchase.rate30), m.repurchase.buyers30],
       ["overview.tile.couponRedemption", pct(m.coupons.rate), issued],
       ["overview.tile.groupbuy", pct(g.successRate), (g.succeeded || 0) + (g.failed || 0)],
