@@ -103,3 +103,20 @@ def test_paid_orders_show_in_me_as_tier_and_points(api, name):
     assert (member["tier"], member["growth"], member["points"]) == ("gold", 2500, 2500)
     assert member["nextTier"] == {"tier": "diamond", "growthNeeded": 5500}
     assert api.call("GET", "/points", token=token).json["history"][0]["delta"] == 2500
+
+
+def test_a_consumed_coupon_is_listed_used_once_however_often_the_order_system_retries(api, name):
+    tid, token = new_template(api), api.purchase_token(name)
+    me = api.call("GET", "/me", token=token).json
+    coupon = api.call("POST", "/coupons/claim", {"templateId": tid}, token=token).json["couponId"]
+    line = [{"productId": "p-nuts", "category": "snacks", "price": 8990, "qty": 1}]
+    assert server(api, "POST", f"/server/coupons/{coupon}/lock", {"userId": me["id"], "orderId": "o-1", "lines": line}).status_code == 200
+
+    for _ in range(2):  # the paid order's consume, and its retry
+        consumed = server(api, "POST", f"/server/coupons/{coupon}/consume", {"userId": me["id"], "orderId": "o-1"})
+        assert consumed.status_code == 200 and consumed.json["state"] == "used", consumed.text
+    released = server(api, "POST", f"/server/coupons/{coupon}/release", {"userId": me["id"], "orderId": "o-1"})
+
+    assert released.status_code == 409 and released.json["error"]["code"] == "COUPON_USED"  # used stays used
+    listed = {t["templateId"]: t for t in operator(api, "GET", "/operator/coupon-templates").json["templates"]}
+    assert (listed[tid]["issued"], listed[tid]["used"]) == (0, 1)  # issued is counted for limited stock only
