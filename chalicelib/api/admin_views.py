@@ -25,6 +25,7 @@ TYPES = {
     # Vendored from npm by `make vendor` (a test checks them against node_modules).
     "chart.umd.min.js": JS, "preact.min.umd.js": JS, "preact-hooks.umd.js": JS, "htm.umd.js": JS,
 }
+VENDORED = frozenset({"chart.umd.min.js", "preact.min.umd.js", "preact-hooks.umd.js", "htm.umd.js"})
 # Everything the page loads is its own: no inline script, no other origin.
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -55,5 +56,16 @@ def _file(name: str, content_type: str, *, cache_seconds: int) -> Response:
 
 @cache
 def _read(name: str) -> str:
-    # Read on first request, not at import: the cold start of every other function stays put.
-    return (ASSETS / name).read_text(encoding="utf-8")
+    """The file as served: the console's own scripts and styles minified (rjsmin, rcssmin; the
+    repository keeps them readable), the vendored libraries as npm ships them. Read on first
+    request, not at import: the cold start of every other function stays put."""
+    text = (ASSETS / name).read_text(encoding="utf-8")
+    if name in VENDORED or name.endswith(".html"):
+        return text
+    if name.endswith(".css"):
+        import rcssmin
+
+        return rcssmin.cssmin(text)
+    import rjsmin
+
+    return rjsmin.jsmin(text)

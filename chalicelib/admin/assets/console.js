@@ -108,8 +108,7 @@
     useEffect(() => setState(phase), [phase]);
 
     function changeLanguage(l) {
-      H.loadLanguage(l);
-      setLang(l);
+      H.loadLanguage(l).then(() => setLang(H.lang()));
     }
 
     async function logout() {
@@ -153,10 +152,9 @@
         </main>` : null}`;
   }
 
-  H.loadLanguage();
   // The old dashboard link carried the shared key in the fragment: the console takes a login.
   if (location.hash.startsWith("#key=")) history.replaceState(null, "", location.pathname + location.search);
-  render(html`<${App} />`, document.getElementById("app"));
+  H.loadLanguage().then(() => render(html`<${App} />`, document.getElementById("app")));
   // Whichever screen made it, a frame that scrolls sideways (a wide table at phone width) takes the
   // keyboard's focus, so it can be scrolled without a mouse (WCAG 2.1.1; axe: scrollable-region-focusable).
   new MutationObserver(() => {
