@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -23,7 +23,7 @@ from pynamodb.models import Model
 from chalicelib import errors, idempotency, privacy, pseudonyms
 from chalicelib.auth import service as auth
 from chalicelib.auth import store as users
-from chalicelib.auth.models import User
+from chalicelib.auth.models import Receipt, User
 from chalicelib.checkin.models import CheckinDay, CheckinStatus
 from chalicelib.config import iso
 from chalicelib.coupons import rules as coupon_rules
@@ -223,20 +223,34 @@ def member_page(user_id: str, section: str, *, now: datetime, cursor: str | None
     return page(user_id, section, now=now, cursor=cursor, limit=limit)
 
 
+# How long a keyed erasure's receipt answers its replays: far longer than any client's retries.
+ERASE_RECEIPT_LIFETIME = timedelta(days=1)
+
+
 def erase(user_id: str, *, idempotency_key: str | None, now: datetime) -> dict[str, Any]:
     """PIPL erasure on the member's request, made by an operator: ``privacy.erase``, the path
-    ``DELETE /me`` takes (it finishes an interrupted run too). A replay carrying an
-    Idempotency-Key after the erasure completed gets the first answer, not a 404."""
+    ``DELETE /me`` takes (it finishes an interrupted run too).
+
+    A request with an Idempotency-Key leaves a receipt (auth's receipts table, keyed by a hash of
+    the member and the key, holding no id) that is looked up before anything else: a replay gets
+    its first answer even after the member has logged in again with the same WeChat account (the
+    same id), whose new account it must not erase."""
     user_id_of(user_id)
+    receipt = pseudonyms.of("member-erase", f"{user_id}:{idempotency_key}") if idempotency_key else None
+    if receipt is not None and _get(Receipt, f"erase#{receipt}", consistent=True) is not None:
+        return {"erased": True}
 
     def attempt() -> dict[str, Any]:
         try:
             privacy.erase(user_id, now=now)
         except errors.UserGone as exc:
             raise errors.MemberNotFound() from exc
+        if receipt is not None:
+            Receipt(f"erase#{receipt}", user_id=receipt, level="erased", expires_at=now + ERASE_RECEIPT_LIFETIME).save()
         return {"erased": True}
 
     def earlier() -> dict[str, Any] | None:
+        # The answer was lost before its receipt was written: the erasure's own lasting record.
         return {"erased": True} if _erased(user_id) else None
 
     return idempotency.first_answer(idempotency_key, attempt, earlier)

@@ -176,3 +176,17 @@ def test_an_erased_member_who_logs_in_again_is_a_member_again_without_the_old_da
     card = console.call("GET", f"/operator/members/{user_id}").json
     assert card["profile"]["phone"] is None and card["profile"]["logins"] == 1
     assert card["checkins"]["items"] == [] and card["orders"]["items"] == [] and card["ledger"]["items"] == []
+
+
+def test_a_replayed_erasure_does_not_erase_the_member_who_came_back(api, member):
+    user_id, _, _, name = member
+    console = Console(api, operator(roles.MARKETER))
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    assert console.call("DELETE", f"/operator/members/{user_id}", headers=key).status_code == 200
+    back = api.call("POST", "/auth/login", {"code": fresh("demo", name)}).json
+    assert back["user"]["id"] == user_id  # the same WeChat account: the same id
+
+    replay = console.call("DELETE", f"/operator/members/{user_id}", headers=key)  # the first answer was lost
+    assert replay.status_code == 200 and replay.json == {"erased": True}
+    assert api.call("GET", "/me", token=back["token"]).status_code == 200  # the new account stands
+    assert console.call("GET", f"/operator/members/{user_id}").status_code == 200
