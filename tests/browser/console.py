@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+import uuid
 
 from tests.stack import ROOT
 
@@ -55,8 +55,8 @@ ZH, EN = messages("zh-CN"), messages("en")
 class Visit:
     """One person's browser tab: its own cookies, what went wrong in it."""
 
-    def __init__(self, browser, url: str, width: int):
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
+    def __init__(self, browser, url: str, width: int, *, state: dict | None = None):
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=state)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         p = self.page
@@ -101,3 +101,34 @@ def unexpected(problems: list[str], *statuses: int) -> list[str]:
 
 def text(page, selector: str) -> str:
     return page.locator(selector).inner_text().strip()
+
+
+# The demo owner's signed-in state (cookie and the page's hint), by stack: one login a session,
+# as the owner's login limit is 10 in 15 minutes and every test file needs the owner.
+_owner_states: dict[str, dict] = {}
+
+
+def as_owner(browser, api: str, width: int = 1440, url: str | None = None) -> Visit:
+    """A tab of the demo owner's, signed in and ready."""
+    from infra.seed import DEMO_OWNER, DEMO_PASSWORD
+
+    if api not in _owner_states:
+        visit = Visit(browser, url or f"{api}/admin", width)
+        visit.login(DEMO_OWNER, DEMO_PASSWORD)
+        _owner_states[api] = visit.context.storage_state()
+        return visit
+    visit = Visit(browser, url or f"{api}/admin", width, state=_owner_states[api])
+    visit.page.wait_for_selector("body[data-state=ready]")
+    return visit
+
+
+def add_operators(browser, api: str, password: str, **names: str) -> None:
+    """A test file's own operators (``marketer="mei", analyst="lin"``), made by the demo owner
+    through the API with the page's session; already there (a rerun on the same stack) is fine."""
+    owner = as_owner(browser, api)
+    csrf = owner.page.request.get(f"{api}/operator/me").json()["csrfToken"]
+    for role, name in names.items():
+        made = owner.page.request.post(f"{api}/operator/operators", data={"name": name, "role": role, "password": password},
+                                       headers={"X-CSRF-Token": csrf, "Idempotency-Key": uuid.uuid4().hex})
+        assert made.status in (201, 409), made.text()
+    owner.close()

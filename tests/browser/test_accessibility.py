@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from infra.seed import DEMO_OWNER, DEMO_PASSWORD
-from tests.browser.console import WIDTHS, Visit
+from tests.browser.console import as_owner, Visit, WIDTHS
 from tests.stack import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -104,8 +104,7 @@ def first_render(browser, url: str, *, signed_in: dict | None = None) -> dict:
 
 def test_the_first_render_is_under_a_second(browser, stack):
     url = f"{stack['api']}/admin"
-    visit = Visit(browser, url, 1440)
-    visit.login(DEMO_OWNER, DEMO_PASSWORD)
+    visit = as_owner(browser, stack["api"])
     visit.wait("overview")
     signed_in = visit.context.storage_state()  # the session cookie and the page's hint that it has one
     visit.close()

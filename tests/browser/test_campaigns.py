@@ -11,25 +11,12 @@ import urllib.error
 import urllib.request
 import uuid
 
-from infra.seed import DEMO_OWNER, DEMO_PASSWORD
-from tests.browser.console import OVERFLOW, SHOTS, ZH, Visit, text, unexpected
+from tests.browser.console import add_operators, as_owner, OVERFLOW, SHOTS, text, unexpected, Visit, ZH
 from tests.browser.test_accessibility import AXE, serious
 
 MARKETER, ANALYST, PASSWORD = "campaigns-mei", "campaigns-lin", "campaigns-tea-2026!"
 # Far either side of any simulated clock the shared stack may be set to: live whatever its date.
 STARTS, ENDS = "2026-01-01T09:00", "2030-01-01T09:00"
-
-
-def add_operators(browser, api: str) -> None:
-    """This file's marketer and analyst, made by the demo owner through the API with the page's session."""
-    visit = Visit(browser, f"{api}/admin", 1440)
-    visit.login(DEMO_OWNER, DEMO_PASSWORD)
-    csrf = visit.page.request.get(f"{api}/operator/me").json()["csrfToken"]
-    for name, role in ((MARKETER, "marketer"), (ANALYST, "analyst")):
-        made = visit.page.request.post(f"{api}/operator/operators", data={"name": name, "role": role, "password": PASSWORD},
-                                       headers={"X-CSRF-Token": csrf, "Idempotency-Key": uuid.uuid4().hex})
-        assert made.status in (201, 409), made.text()
-    visit.close()
 
 
 def open_group(api: str, activity_id: str) -> tuple[int, str]:
@@ -63,7 +50,7 @@ def row(kind: str, campaign_id: str) -> str:
 
 def test_a_marketer_creates_edits_and_pauses_a_group_buy_and_ends_a_bargain(browser, stack):
     api = stack["api"]
-    add_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     visit = Visit(browser, f"{api}/admin", 1440)
     page = visit.page
     visit.login(MARKETER, PASSWORD)
@@ -135,9 +122,8 @@ def test_a_marketer_creates_edits_and_pauses_a_group_buy_and_ends_a_bargain(brow
 
 def test_an_analyst_sees_the_campaigns_without_a_change_button_and_the_api_refuses(browser, stack):
     api = stack["api"]
-    add_operators(browser, api)
-    owner = Visit(browser, f"{api}/admin", 1440)
-    owner.login(DEMO_OWNER, DEMO_PASSWORD)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
+    owner = as_owner(browser, api)
     csrf = owner.page.request.get(f"{api}/operator/me").json()["csrfToken"]
     gb = f"gb-{uuid.uuid4().hex[:8]}"
     made = owner.page.request.post(f"{api}/operator/groupbuy/activities", headers={"X-CSRF-Token": csrf}, data={

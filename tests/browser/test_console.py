@@ -212,11 +212,11 @@ def test_the_owner_reads_each_change_in_the_audit_log_and_ends_a_session(browser
     # English on every string once its catalogue is fetched (the page loads only its own language's);
     # then back, at once (both are loaded now).
     page.select_option("header select", "en")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_selector("html[lang=en]", state="attached")
     assert text(page, "#nav-audit") == EN["nav.audit"] and text(page, "main h2") == EN["nav.audit"]
     page.wait_for_selector("main[data-screen=audit] [data-loaded=true]")
     page.select_option("header select", "zh-CN")
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_selector("html[lang=zh-CN]", state="attached")
     assert text(page, "#nav-audit") == ZH["nav.audit"]
 
     # The owner makes the marketer an analyst while the marketer's page is open: the marketer's next

@@ -11,8 +11,7 @@ import uuid
 
 from devstack.__main__ import LOCAL_ENV
 from devstack.wechat_sandbox import Sandbox
-from infra.seed import DEMO_OWNER, DEMO_PASSWORD
-from tests.browser.console import OVERFLOW, SHOTS, ZH, Visit, text, unexpected
+from tests.browser.console import add_operators, OVERFLOW, SHOTS, text, unexpected, Visit, ZH
 
 MARKETER, ANALYST, PASSWORD = "members-mei", "members-lin", "members-tea-2026!"
 SECTIONS = ("profile", "tier", "checkin", "consents", "ledger", "orders", "coupons", "checkins", "journeys")
@@ -40,18 +39,6 @@ def make_member(api: str) -> tuple[str, str]:
     return user_id, Sandbox(appid=LOCAL_ENV["HUILIU_WECHAT_APPID"]).user(name).phone
 
 
-def add_operators(browser, api: str) -> None:
-    """This file's marketer and analyst, made by the demo owner through the API with the page's session."""
-    visit = Visit(browser, f"{api}/admin", 1440)
-    visit.login(DEMO_OWNER, DEMO_PASSWORD)
-    csrf = visit.page.request.get(f"{api}/operator/me").json()["csrfToken"]
-    for name, role in ((MARKETER, "marketer"), (ANALYST, "analyst")):
-        made = visit.page.request.post(f"{api}/operator/operators", data={"name": name, "role": role, "password": PASSWORD},
-                                       headers={"X-CSRF-Token": csrf, "Idempotency-Key": uuid.uuid4().hex})
-        assert made.status in (201, 409), made.text()
-    visit.close()
-
-
 def find(page, query: str) -> None:
     page.fill("#member-search-query", query)
     page.click("#member-search-submit")
@@ -60,7 +47,7 @@ def find(page, query: str) -> None:
 
 def test_a_marketer_finds_a_member_by_phone_and_id_reads_every_section_and_erases_them(browser, stack):
     api = stack["api"]
-    add_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     user_id, phone = make_member(api)
     visit = Visit(browser, f"{api}/admin", 1440)
     page = visit.page
@@ -116,7 +103,7 @@ def test_a_marketer_finds_a_member_by_phone_and_id_reads_every_section_and_erase
 
 def test_an_analyst_reads_a_member_but_sees_no_erase_button_and_the_api_refuses(browser, stack):
     api = stack["api"]
-    add_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     user_id, phone = make_member(api)
     visit = Visit(browser, f"{api}/admin", 390)
     page = visit.page

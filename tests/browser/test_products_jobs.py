@@ -11,8 +11,7 @@ import urllib.request
 import uuid
 
 from devstack.__main__ import LOCAL_ENV
-from infra.seed import DEMO_OWNER, DEMO_PASSWORD
-from tests.browser.console import OVERFLOW, SHOTS, ZH, Visit, text, unexpected
+from tests.browser.console import add_operators, OVERFLOW, SHOTS, text, unexpected, Visit, ZH
 
 MARKETER, ANALYST, PASSWORD = "goods-guo", "goods-gao", "goods-and-jobs-2026!"
 
@@ -36,17 +35,6 @@ def goods(api: str) -> dict:
     return ids
 
 
-def add_operators(browser, api: str) -> None:
-    visit = Visit(browser, f"{api}/admin", 1440)
-    visit.login(DEMO_OWNER, DEMO_PASSWORD)
-    csrf = visit.page.request.get(f"{api}/operator/me").json()["csrfToken"]
-    for name, role in ((MARKETER, "marketer"), (ANALYST, "analyst")):
-        made = visit.page.request.post(f"{api}/operator/operators", data={"name": name, "role": role, "password": PASSWORD},
-                                       headers={"X-CSRF-Token": csrf, "Idempotency-Key": uuid.uuid4().hex})
-        assert made.status in (201, 409), made.text()
-    visit.close()
-
-
 def only(page, category: str) -> None:
     page.select_option("#product-category", category)
     page.wait_for_selector(f"#products tr[data-product^='{category}']")
@@ -58,7 +46,7 @@ def upload(page, name: str, content: str) -> None:
 
 def test_a_marketer_edits_and_imports_products_and_runs_a_job_now(browser, stack):
     api = stack["api"]
-    add_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     g = goods(api)
     visit = Visit(browser, f"{api}/admin", 1440)
     page = visit.page
@@ -132,7 +120,7 @@ def test_a_marketer_edits_and_imports_products_and_runs_a_job_now(browser, stack
 
 def test_an_analyst_sees_no_change_button_and_the_api_refuses(browser, stack):
     api = stack["api"]
-    add_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     g = goods(api)
     visit = Visit(browser, f"{api}/admin", 390)
     page = visit.page

@@ -8,26 +8,14 @@ from __future__ import annotations
 
 import re
 
-from infra.seed import DEMO_OWNER, DEMO_PASSWORD
-from tests.browser.console import OVERFLOW, SHOTS, ZH, Visit, text, unexpected
+from tests.browser.console import add_operators, as_owner, OVERFLOW, SHOTS, text, unexpected, Visit, ZH
 
 MARKETER, ANALYST, PASSWORD = "rules-mara", "rules-ana", "autumn-rules-2026!"
 
 
-def make_operators(browser, api: str) -> None:
-    owner = Visit(browser, f"{api}/admin", 1440)
-    owner.login(DEMO_OWNER, DEMO_PASSWORD)
-    csrf = owner.page.request.get(f"{api}/operator/me").json()["csrfToken"]
-    for name, role in ((MARKETER, "marketer"), (ANALYST, "analyst")):
-        made = owner.page.request.post(f"{api}/operator/operators", data={"name": name, "role": role, "password": PASSWORD},
-                                       headers={"X-CSRF-Token": csrf})
-        assert made.status in (201, 409), made.text()  # 409: a rerun against the same stack
-    owner.close()
-
-
 def test_a_marketer_changes_a_rule_book_rolls_it_back_and_adds_an_alert(browser, stack):
     api = stack["api"]
-    make_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     visit = Visit(browser, f"{api}/admin", 1440)
     page = visit.page
     visit.login(MARKETER, PASSWORD)
@@ -101,8 +89,7 @@ def test_a_marketer_changes_a_rule_book_rolls_it_back_and_adds_an_alert(browser,
     assert unexpected(visit.problems, 422) == [], visit.problems  # the refused save across fields
     visit.close()
 
-    owner = Visit(browser, f"{api}/admin", 1440)
-    owner.login(DEMO_OWNER, DEMO_PASSWORD)
+    owner = as_owner(browser, api)
     owner.open("audit")
     mine = [r for r in owner.page.locator("#audit > li").all() if MARKETER in r.inner_text()]
     routes = [r.get_attribute("data-route") for r in mine]
@@ -116,7 +103,7 @@ def test_a_marketer_changes_a_rule_book_rolls_it_back_and_adds_an_alert(browser,
 
 def test_an_analyst_reads_rules_and_alerts_but_changes_nothing(browser, stack):
     api = stack["api"]
-    make_operators(browser, api)
+    add_operators(browser, api, PASSWORD, marketer=MARKETER, analyst=ANALYST)
     visit = Visit(browser, f"{api}/admin", 390)
     page = visit.page
     visit.login(ANALYST, PASSWORD)
@@ -146,9 +133,8 @@ def test_the_owner_pastes_the_robot_webhook_and_sees_an_alert_fired_over_the_sim
     sandbox's, which the local stage allows), a rule the simulated days breach, the nightly job
     (run now), and the alert listed as sent, the robot's message naming the rule in Chinese."""
     api, wechat = stack["api"], stack["wechat"]
-    visit = Visit(browser, f"{api}/admin", 1440)
+    visit = as_owner(browser, api)
     page = visit.page
-    visit.login(DEMO_OWNER, DEMO_PASSWORD)
     visit.open("alerts")
     page.fill("#alert-webhook-url", f"{wechat}/cgi-bin/webhook/send?key=rules-alerts-robot")
     page.click("#alert-webhook button[type=submit]")
