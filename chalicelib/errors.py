@@ -2,7 +2,8 @@
 
 A view never builds an error response by hand: it raises one of these and the endpoint
 decorator (``chalicelib.api.http``) turns it into ``{"error": {"code", "message"}}``.
-Codes are part of the API: the mini-program switches on them, so they never change.
+Codes are part of the API: the mini-program switches on them, so they never change. The
+message is the catalogue's (``chalicelib.messages``, Chinese first), by code.
 """
 from __future__ import annotations
 

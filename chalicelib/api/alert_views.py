@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import OPERATOR
 from chalicelib.operators.roles import OWNER_ONLY
@@ -75,7 +75,7 @@ def fired(call: Call) -> dict:
     try:
         q = msgspec.convert(call.query, AlertsQuery, strict=False)
     except msgspec.ValidationError as exc:
-        raise errors.ValidationFailed(str(exc)) from exc
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.body", detail=exc)) from exc
     return alerts.fired(limit=q.limit, cursor=q.cursor)
 
 

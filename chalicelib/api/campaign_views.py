@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated, Fen, Id
 from chalicelib.auth.levels import OPERATOR
@@ -66,11 +66,11 @@ def _patch(body: CampaignPatch) -> dict[str, Any]:
     sent = {name: getattr(body, name) for name in body.__struct_fields__
             if name != "version" and getattr(body, name) is not msgspec.UNSET}
     if any(isinstance(v, datetime) and v.tzinfo is None for v in sent.values()):
-        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.times_zone"))
     if not sent:
-        raise errors.ValidationFailed("Send at least one setting to change beside version.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.nothing_to_change"))
     if "stock" in sent and "add_stock" in sent:
-        raise errors.ValidationFailed("Send stock or addStock, not both.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.stock_or_add"))
     return sent
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
-from chalicelib import config, errors, fanout, lazy
+from chalicelib import config, errors, fanout, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import OPERATOR
 
@@ -69,7 +69,7 @@ def run_job(call: Call) -> dict:
     later (retries, deferrals)."""
     job = call.path["job"]
     if job not in schedules.JOBS:
-        raise errors.NotFound(f"Jobs: {', '.join(sorted(schedules.JOBS))}.")
+        raise errors.NotFound(messages.text("NOT_FOUND.choices", choices=", ".join(sorted(schedules.JOBS))))
     holder = f"{call.actor.name}#{secrets.token_hex(4)}"
     try:
         # The real clock: a lease lapses in real time, whatever the local stage's simulated one says.

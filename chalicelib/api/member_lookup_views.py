@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import OPERATOR
 from chalicelib.config import iso
@@ -42,7 +42,7 @@ def _query(call: Call, struct: type) -> Any:
     try:
         return msgspec.convert(call.query, struct, strict=False)
     except msgspec.ValidationError as exc:
-        raise errors.ValidationFailed(str(exc)) from exc
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.body", detail=exc)) from exc
 
 
 def _read(call: Call, route_path: str, target: dict[str, Any]) -> None:

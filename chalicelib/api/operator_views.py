@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import config, errors, lazy
+from chalicelib import config, errors, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.api.schemas import Dated, Fen, Id, template_json
 from chalicelib.auth.levels import OPERATOR
@@ -204,18 +204,18 @@ def _query(call: Call, kind: type[Q]) -> Q:
     try:
         return msgspec.convert(call.query, kind, strict=False)
     except msgspec.ValidationError as exc:
-        raise errors.ValidationFailed(str(exc)) from exc
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.body", detail=exc)) from exc
 
 
 def _zoned(*moments: datetime | None) -> None:
     """Instants from operators must say their zone: a bare 2026-12-01T00:00 is eight hours vague."""
     if any(m is not None and m.tzinfo is None for m in moments):
-        raise errors.ValidationFailed("Times need a zone: 2026-12-01T00:00:00Z or +08:00.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.times_zone"))
 
 
 def _known(name: str) -> str:
     if name not in _rule_books():
-        raise errors.NotFound(f"Rule books: {', '.join(sorted(_rule_books()))}.")
+        raise errors.NotFound(messages.text("NOT_FOUND.choices", choices=", ".join(sorted(_rule_books()))))
     return name
 
 

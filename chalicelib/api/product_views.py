@@ -10,7 +10,7 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
-from chalicelib import errors, lazy
+from chalicelib import errors, lazy, messages
 from chalicelib.api.http import Call, route
 from chalicelib.auth.levels import OPERATOR
 from chalicelib.shop import rules
@@ -38,7 +38,7 @@ def list_products(call: Call) -> dict:
     try:
         q = msgspec.convert(call.query, ProductsQuery, strict=False)
     except msgspec.ValidationError as exc:
-        raise errors.ValidationFailed(str(exc)) from exc
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.body", detail=exc)) from exc
     return edits.listing(category=q.category, cursor=q.cursor, limit=q.limit)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from chalicelib import bounds, errors
+from chalicelib import bounds, errors, messages
 from chalicelib.config import china_day
 from chalicelib.metrics import stats
 from chalicelib.metrics.models import COHORT, DAY, REPURCHASE_DAYS, WAKEUP, MetricRow
@@ -45,7 +45,7 @@ REPORTS: dict[str, Callable[[Rows], object]] = {
 def report(name: str, first: date, last: date) -> dict:
     """One metric (or ``all`` of them) for cohorts and days in ``first..last``."""
     if name != "all" and name not in REPORTS:
-        raise errors.NotFound(f"Metrics: all, {', '.join(REPORTS)}.")
+        raise errors.NotFound(messages.text("NOT_FOUND.choices", choices=", ".join(["all", *REPORTS])))
     rows = Rows(first, last)
     wanted = REPORTS if name == "all" else {name: REPORTS[name]}
     return {"from": first.isoformat(), "to": last.isoformat(), "rolledUpThrough": rows.latest,
@@ -59,15 +59,15 @@ def parse_range(start: str | None, end: str | None, *, now: datetime, max_days: 
         last = date.fromisoformat(end) if end else yesterday
         first = date.fromisoformat(start) if start else None
     except ValueError:
-        raise errors.ValidationFailed("from and to are days: YYYY-MM-DD.") from None
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.day_range")) from None
     for name, day in (("from", first), ("to", last)):
         if day is not None and not bounds.in_window(day):  # before any arithmetic on them
-            raise errors.ValidationFailed(bounds.window_message(name) + ".")
+            raise errors.ValidationFailed(bounds.window_message(name))
     first = first or last - timedelta(days=29)
     if first > last:
-        raise errors.ValidationFailed("from is after to.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.from_after_to"))
     if (last - first).days + 1 > max_days:
-        raise errors.ValidationFailed(f"At most {max_days} days at a time.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.max_days", days=max_days))
     return first, last
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from chalicelib import errors
+from chalicelib import errors, messages
 from chalicelib.shop import rules, store
 from chalicelib.shop.models import PriceChange, Product, Shop
 from chalicelib.store.transactions import backoff
@@ -214,7 +214,7 @@ def _category(category_id: str, *, where: str) -> store.Held:
     shop = store.shop()
     stored = store.entries(shop.categories) if shop else {}
     if category_id not in stored and len(stored) >= rules.MAX_CATEGORIES:
-        raise errors.ValidationFailed(f"{where}: the shop holds {rules.MAX_CATEGORIES} categories at most.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.categories_full", where=where, most=rules.MAX_CATEGORIES))
     return stored.get(category_id)
 
 
@@ -223,7 +223,7 @@ def _sku(product_id: str, sku_id: str, *, where: str) -> store.Held:
     p = store.product(product_id)
     stored = store.entries(p.skus) if p else {}
     if p is not None and sku_id not in stored and len(stored) >= rules.MAX_SKUS:
-        raise errors.ValidationFailed(f"{where}: a product holds {rules.MAX_SKUS} SKUs at most.")
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.skus_full", where=where, most=rules.MAX_SKUS))
     return stored.get(sku_id)
 
 
