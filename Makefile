@@ -32,8 +32,12 @@ node_modules/.installed: package.json package-lock.json
 dev: $(STAMP) $(if $(filter dynamodb-local,$(DB)),node_modules/.installed)
 	$(PY) -m devstack --db $(DB) --api-port $(API_PORT) --db-port $(DB_PORT) --wechat-port $(WECHAT_PORT)
 
+# Test files spread over WORKERS processes (pytest-xdist), each with its own stack; a file's tests
+# stay together and in order.
+WORKERS ?= 2
+
 test: $(STAMP)
-	$(PY) -m pytest --ignore=tests/browser --ignore=tests/contract
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile --ignore=tests/browser --ignore=tests/contract
 
 # schemathesis against the local stack, from the OpenAPI document it serves (about 3 minutes).
 contract: $(STAMP)
@@ -45,7 +49,7 @@ openapi: $(STAMP)
 	mv chalicelib/api/openapi.json.tmp chalicelib/api/openapi.json
 
 conformance: $(STAMP) node_modules/.installed
-	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest tests/integration tests/e2e
+	HUILIU_TEST_DB=dynamodb-local $(PY) -m pytest -n $(WORKERS) --dist loadfile tests/integration tests/e2e
 
 bench: $(STAMP) node_modules/.installed
 	$(PY) -m bench
