@@ -18,6 +18,7 @@ from chalicelib.api import (
     fallback_views,
     groupbuy_views,
     job_views,
+    journey_views,
     member_lookup_views,
     member_views,
     metric_views,
@@ -55,6 +56,7 @@ app.register_blueprint(alert_views.bp)
 app.register_blueprint(product_views.bp)
 app.register_blueprint(job_views.bp)
 app.register_blueprint(campaign_views.bp)
+app.register_blueprint(journey_views.bp)
 app.register_blueprint(member_lookup_views.bp)
 app.register_blueprint(admin_views.bp)
 app.register_blueprint(contract_views.bp)
@@ -88,6 +90,16 @@ def wakeup_post_purchase(event: CloudWatchEvent) -> None:
 @app.schedule(Cron(0, 12, "*", "*", "?", "*"), name="wakeup-habit")  # 20:00 in China
 def wakeup_habit(event: CloudWatchEvent) -> None:
     schedules.run("wakeup-habit", context=event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="journeys-tick")  # facts and due users of the minutes passed
+def journeys_tick(event: CloudWatchEvent) -> None:
+    schedules.run("journeys-tick", context=event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="journeys-enter")  # timed triggers' candidates
+def journeys_enter(event: CloudWatchEvent) -> None:
+    schedules.run("journeys-enter", context=event.context)
 
 
 @app.schedule(Cron(30, 16, "*", "*", "?", "*"), name="metrics-rollup")  # 00:30 in China: yesterday's facts

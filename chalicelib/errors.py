@@ -471,6 +471,18 @@ class OperatorPasswordWeak(ValidationFailed):
     code = "OPERATOR_PASSWORD_WEAK"
 
 
+class JourneyVersionStale(Conflict):
+    """The journey was saved by someone else since the version the editor read."""
+
+    code = "JOURNEY_VERSION_STALE"
+
+
+class JourneyNotPublished(Conflict):
+    """Pause or resume of a journey that has no published version."""
+
+    code = "JOURNEY_NOT_PUBLISHED"
+
+
 class RulesVersionStale(Conflict):
     """The rule book was saved (or rolled back) by someone else since the version the change read."""
 

@@ -13,12 +13,13 @@ from chalicelib.checkin import service as checkin
 from chalicelib.coupons import service as coupons
 from chalicelib.events import service as events
 from chalicelib.groupbuy import service as groupbuy
+from chalicelib.journeys import engine as journeys
 from chalicelib.members import service as members
 from chalicelib.referral import service as referral
 from chalicelib.wakeup import service as wakeup
 
 FORGETTERS = (wakeup.forget, events.forget, referral.forget, bargain.forget, groupbuy.forget, checkin.forget,
-              coupons.forget, members.forget)
+              coupons.forget, members.forget, journeys.forget)
 
 
 def erase(user_id: str, *, now: datetime) -> None:

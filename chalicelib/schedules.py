@@ -21,6 +21,7 @@ groupbuy = lazy.module("chalicelib.groupbuy.service")
 alerts = lazy.module("chalicelib.alerts.service")
 rollup = lazy.module("chalicelib.metrics.rollup")
 wakeup = lazy.module("chalicelib.wakeup.service")
+journeys = lazy.module("chalicelib.journeys.runs")
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ JOBS: dict[str, Job] = {
     "wakeup-cart": lambda now, stop_at: wakeup.run_cart(now=now, stop_at=stop_at).as_dict(),
     "wakeup-post-purchase": lambda now, stop_at: wakeup.run_post_purchase(now=now, stop_at=stop_at).as_dict(),
     "wakeup-habit": lambda now, stop_at: wakeup.run_habit(now=now, stop_at=stop_at).as_dict(),
+    "journeys-tick": lambda now, stop_at: journeys.tick(now=now, stop_at=stop_at),
+    "journeys-enter": lambda now, stop_at: journeys.enter(now=now, stop_at=stop_at),
     "metrics-rollup": lambda now, stop_at: rollup.yesterday(now, stop_at),
     "alerts-evaluate": lambda now, stop_at: alerts.evaluate(now, stop_at),
 }

@@ -17,6 +17,7 @@ from chalicelib.events.models import Event, EventCount
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
 from chalicelib.job_runs import JobRun
 from chalicelib.jobs import JobCursor
+from chalicelib.journeys.models import EntryGuard, Fact, JourneyHead, JourneyStats, JourneyVersion, Progress
 from chalicelib.kept_limits import ErasedAccount
 from chalicelib.limits.models import RateCounter
 from chalicelib.members.models import LedgerEntry, Member, PointsBucket
@@ -85,4 +86,10 @@ MODELS: tuple[type[Model], ...] = (
     AuditRecord,
     AlertRule,
     FiredAlert,
+    JourneyHead,
+    JourneyVersion,
+    Progress,
+    EntryGuard,
+    Fact,
+    JourneyStats,
 )

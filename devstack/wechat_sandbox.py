@@ -49,7 +49,8 @@ from devstack.ports import adopt
 
 DEFAULT_APPID = "wxd0000000000000de"
 DEFAULT_SECRET = "sandbox-app-secret"
-TEMPLATES = ("tpl_checkin_reminder", "tpl_benefit_arrived", "tpl_cart_reminder", "tpl_order_review", "tpl_group_result")
+TEMPLATES = ("tpl_checkin_reminder", "tpl_benefit_arrived", "tpl_cart_reminder", "tpl_order_review", "tpl_group_result",
+             "tpl_order_paid", "tpl_order_shipped", "tpl_bargain_result", "tpl_order_recovery")
 
 CODE_LIFETIME = 300  # seconds, as WeChat's
 TOKEN_LIFETIME = 7200

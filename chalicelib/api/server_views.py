@@ -19,6 +19,7 @@ bargain = lazy.module("chalicelib.bargain.service")
 coupons = lazy.module("chalicelib.coupons.service")
 events = lazy.module("chalicelib.events.service")
 groupbuy = lazy.module("chalicelib.groupbuy.service")
+journey_facts = lazy.module("chalicelib.journeys.facts")
 members = lazy.module("chalicelib.members.service")
 outbox = lazy.module("chalicelib.outbox.service")
 referral = lazy.module("chalicelib.referral.service")
@@ -108,6 +109,8 @@ def order_refunded(call: Call) -> dict:
     applied = members.record_refund(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
     if applied:
         events.record_refund(call.body.user_id, call.body.amount)
+    journey_facts.server(call.body.user_id, "refund", call.path["order_id"], now=call.now,
+                         props={"orderId": call.path["order_id"], "amount": call.body.amount})
     return {"orderId": call.path["order_id"], "alreadyRecorded": not applied}
 
 
@@ -118,6 +121,7 @@ def order_paid(call: Call) -> dict:
         events.record_order(call.body.user_id, call.path["order_id"], call.body.amount, now=call.now)
     if rewards.first_order:
         referral.on_first_order(call.body.user_id, now=call.now)
+    _order_facts(call, rewards)
     return {
         "orderId": call.path["order_id"],
         "growth": rewards.growth,
@@ -126,6 +130,18 @@ def order_paid(call: Call) -> dict:
         "tierChanged": rewards.tier_changed,
         "alreadyRecorded": not rewards.applied,
     }
+
+
+def _order_facts(call: Call, rewards: members.OrderRewards) -> None:
+    """The journey facts of a payment. ``order_paid`` is recorded on every call, so a retry after
+    a crash records what the first call did not (each fact once: ``chalicelib.journeys.facts``)."""
+    user_id, order_id = call.body.user_id, call.path["order_id"]
+    props = {"orderId": order_id, "amount": call.body.amount, "paidAt": iso(call.now)}
+    journey_facts.server(user_id, "order_paid", order_id, now=call.now, props=props)
+    if rewards.first_order:
+        journey_facts.server(user_id, "first_order", order_id, now=call.now, props=props)
+    if rewards.tier_changed:
+        journey_facts.server(user_id, "tier_changed", order_id, now=call.now, props={**props, "tier": rewards.tier})
 
 
 @route(bp, "POST", "/server/bargain/{bargain_id}/purchased", auth=SERVER, body=OrderOnly,

@@ -91,7 +91,21 @@ def ingest(events: list[Incoming], *, user_id: str | None, device_id: str | None
         _count(kept, now)
     else:
         _save(who, kept, now)
+    if where == USER:
+        _journey_facts(user_id, kept, now)
     return Ingested(accepted=len(kept), rejected=refused, kept=where)
+
+
+def _journey_facts(user_id: str, kept: list[Accepted], now: datetime) -> None:
+    """The events a published journey starts on, waits for or counts as its goal become journey
+    facts (keyed by the client's event id: a resent batch records nothing twice). No journey
+    watching any: no write, and the watched names are cached a minute."""
+    from chalicelib.journeys import facts, store
+
+    watched = store.watched_names()
+    for e in kept:
+        if e.name in watched:
+            facts.event(user_id, e.name, e.event_id, now=now, props=e.props)
 
 
 def _save(who: str, kept: list[Accepted], now: datetime) -> None:

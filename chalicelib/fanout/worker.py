@@ -43,7 +43,14 @@ def _wakeup(page: Page, *, now: datetime, stop_at: float | None) -> Worked:
     return service.work(page, wechat=get_wechat(), now=now, stop_at=stop_at)
 
 
-HANDLERS: dict[str, Handler] = {"wakeup": _wakeup}
+def _journey(page: Page, *, now: datetime, stop_at: float | None) -> Worked:
+    from chalicelib.journeys import engine
+    from chalicelib.wechat import get_wechat
+
+    return engine.work(page, wechat=get_wechat(), now=now, stop_at=stop_at)
+
+
+HANDLERS: dict[str, Handler] = {"wakeup": _wakeup, "journey": _journey}
 
 
 class Summary(msgspec.Struct):

@@ -11,7 +11,7 @@ Key patterns:
 """
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -25,6 +25,7 @@ class Member(Model):
     orders = NumberAttribute(default=0)  # paid orders: 0 means a new customer (老带新)
     tier = UnicodeAttribute(default="normal")
     tier_since = UTCDateTimeAttribute(null=True)
+    flags = UnicodeSetAttribute(null=True)  # set by journeys (chalicelib.members.flags)
 
 
 class PointsBucket(Model):

@@ -99,7 +99,25 @@ def _clock(names: dict[str, Any]) -> Any:
     return {"now": config.iso(config.utcnow())}
 
 
+def _journey(names: dict[str, Any]) -> Any:
+    from chalicelib.journeys.models import SHOP, JourneyHead, JourneyVersion
+
+    try:
+        head = JourneyHead.get(SHOP, names["journeyId"], consistent_read=True)
+    except DoesNotExist:
+        return None
+    body = JourneyVersion.get(head.journey_id, int(head.version), consistent_read=True).body
+    return {"status": head.status, "version": int(head.version),
+            "liveVersion": None if head.live_version is None else int(head.live_version), "document": json.loads(body)}
+
+
+_JOURNEY = Target(lambda c: {"journeyId": c.path["journey_id"]}, _journey)
+
 TARGETS: dict[tuple[str, str], Any] = {
+    ("PUT", "/operator/journeys/{journey_id}"): _JOURNEY,
+    ("POST", "/operator/journeys/{journey_id}/publish"): _JOURNEY,
+    ("POST", "/operator/journeys/{journey_id}/pause"): _JOURNEY,
+    ("POST", "/operator/journeys/{journey_id}/resume"): _JOURNEY,
     ("POST", "/operator/coupon-templates"): Target(lambda c: {"templateId": c.body.template_id}, _coupon_template),
     ("PATCH", "/operator/coupon-templates/{template_id}"): Target(lambda c: {"templateId": c.path["template_id"]},
                                                                   _coupon_template),

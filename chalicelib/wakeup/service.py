@@ -15,6 +15,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -170,7 +171,7 @@ READ_PAGE = 1_000
 class _Slice(NamedTuple):
     """One index partition a run reads: the step its users are due for, and their anchor."""
 
-    step: rules.Step
+    step: rules.Step | None  # None: a journey's entry, not a wake-up step
     anchor: str
     read: Callable[[str | None], Iterable[Any]]  # index items, in user order, after a user id
     due: Callable[[Any], bool] = lambda item: True
@@ -224,8 +225,13 @@ def _days(now: datetime, wait: int, book: rules.WakeupRules) -> list[str]:
     return [(today - timedelta(days=wait + back)).isoformat() for back in range(book.catch_up_days + 1)]
 
 
+def _wakeup_unit(part: _Slice, item: Any) -> list[Any]:
+    return [item.user_id, part.step.key, part.anchor, getattr(item, "last_category", None), getattr(item, "openid", None)]
+
+
 def _schedule(job: str, journey: str, slot: str, slices: list[_Slice], book: rules.WakeupRules, *,
-              now: datetime, stop_at: float | None) -> Report:
+              now: datetime, stop_at: float | None, kind: str = "wakeup",
+              unit: Callable[[_Slice, Any], list[Any]] = _wakeup_unit) -> Report:
     """Read the slices in order and enqueue their due users, ``PAGE_SIZE`` to a message.
 
     The checkpoint (``jobs``) is ``<slot>|<slice>|<last user enqueued>``, following the batches
@@ -248,7 +254,7 @@ def _schedule(job: str, journey: str, slot: str, slices: list[_Slice], book: rul
     def pages() -> list[fanout.Page]:
         report.pages += len(pending)
         report.enqueued += sum(len(items) for items in pending)
-        out = [fanout.Page("wakeup", journey, items) for items in pending]
+        out = [fanout.Page(kind, journey, items) for items in pending]
         pending.clear()
         return out
 
@@ -259,8 +265,7 @@ def _schedule(job: str, journey: str, slot: str, slices: list[_Slice], book: rul
                 report.candidates += 1
                 if not part.due(item):
                     continue
-                page.append([item.user_id, part.step.key, part.anchor, getattr(item, "last_category", None),
-                             getattr(item, "openid", None)])
+                page.append(unit(part, item))
                 if len(page) == fanout.PAGE_SIZE:
                     pending.append(page)
                     page = []
@@ -362,29 +367,61 @@ def work(page: fanout.Page, *, wechat: WeChat, now: datetime, stop_at: float | N
 
 
 # --- one decision ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Message:
+    """One subscribe message a journey step or a broadcast would send: the one send pipeline
+    (``deliver``) takes it. ``journey`` and ``step`` name it on its record; ``fields`` builds the
+    template's data once the coupon (if any) is granted; ``still`` adds the condition that must
+    hold of the user when the send is claimed (an index read may be stale)."""
+
+    journey: str
+    step: str
+    template: str
+    page: str
+    marketing: bool
+    fields: Callable[[coupons.Coupon | None], dict[str, str]]
+    coupon: str | None = None
+    still: Callable[[Transaction], None] | None = None
+    quiet: bool = True  # waits out quiet hours (a service notice the user is waiting for does not)
+
+
 def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category: str | None, openid: str | None,
             book: rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str:
-    key = f"{journey}:{step.key}:{anchor}"
-    why = rules.held_out(user_id, journey, book)
-    if why:
-        return _final(user_id, key, journey, step, "holdout", why, now)
-    if rules.quiet(now, book):
+    def still(tx: Transaction) -> None:
+        model, key_, condition = STILL[journey](user_id, anchor)
+        tx.check("still", model, key_, condition=condition)
+
+    message = Message(journey, step.key, step.template, step.page, step.marketing,
+                      lambda coupon: {"thing1": step.text, "thing2": (coupon.name if coupon else "点击查看详情")[:20]},
+                      coupon=rules.coupon_for(step, category, book), still=still)
+    return deliver(user_id, f"{journey}:{step.key}:{anchor}", message, book, openid=openid, wechat=wechat, now=now,
+                   held=rules.held_out(user_id, journey, book))
+
+
+def deliver(user_id: str, key: str, message: Message, book: rules.WakeupRules, *, openid: str | None,
+            wechat: WeChat, now: datetime, held: str | None) -> str:
+    """Decide one send, once per ``key``: recorded as held out (``held``: why), skipped (and
+    why), sent, or failed. Raises ``_Stop`` (quiet hours, rate limited) and ``_InFlight``."""
+    if held:
+        return _final(user_id, key, message, "holdout", held, now)
+    if message.quiet and rules.quiet(now, book):
         raise _Stop("quiet_hours")  # deferred, not dropped: the page goes back until they end
     if openid is None:  # candidates from an index that does not carry it
         try:
-            openid = Consent.get(user_id, step.template).openid
+            openid = Consent.get(user_id, message.template).openid
         except DoesNotExist:
-            return _final(user_id, key, journey, step, "skipped", "no_consent", now)
+            return _final(user_id, key, message, "skipped", "no_consent", now)
 
     def claim(tx: Transaction) -> None:
-        tx.save("send", Send(user_id, key, journey=journey, step=step.key, state="sending", template_id=step.template,
-                             at=now, journey_day=f"{journey}#{china_day(now).isoformat()}"),
+        tx.save("send", Send(user_id, key, journey=message.journey, step=message.step, state="sending",
+                             template_id=message.template, at=now,
+                             journey_day=f"{message.journey}#{china_day(now).isoformat()}"),
                 condition=Send.key.does_not_exist() | (Send.state == "retry"))
-        tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.add(-1)],
+        tx.update("consent", Consent(user_id, message.template), actions=[Consent.credits.add(-1)],
                   condition=Consent.credits > 0)
-        model, key_, condition = STILL[journey](user_id, anchor)
-        tx.check("still", model, key_, condition=condition)
-        if step.marketing:
+        if message.still is not None:
+            message.still(tx)
+        if message.marketing:
             tx.update("cap", ContactCap(user_id), actions=[ContactCap.last_marketing_at.set(now)],
                       condition=ContactCap.user_id.does_not_exist()
                       | (ContactCap.last_marketing_at <= now - timedelta(days=book.cap_days)))
@@ -393,23 +430,27 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
         run(claim)
     except Cancelled as exc:
         if "send" in exc.failed:
-            retaken = _retake(user_id, key, journey, anchor, now)
+            retaken = _retake(user_id, key, message, now)
             if retaken != "retaken":
                 if retaken == "no_longer_due":  # the dead claim's credit and cap were never used
-                    _give_back(user_id, key, step, book, now, state="skipped", reason="no_longer_due")
+                    _give_back(user_id, key, message, book, now, state="skipped", reason="no_longer_due")
                 return retaken
         elif "still" in exc.failed:
             return "no_longer_due"  # nothing recorded: the user moved on, the index had not yet
         elif "consent" in exc.failed:
-            return _final(user_id, key, journey, step, "skipped", "no_consent", now)
+            return _final(user_id, key, message, "skipped", "no_consent", now)
         elif "cap" in exc.failed:
-            return _final(user_id, key, journey, step, "skipped", "frequency_cap", now)
+            return _final(user_id, key, message, "skipped", "frequency_cap", now)
         else:
             raise
 
-    coupon = _coupon(user_id, step, category, book, key, now)
-    data = {"thing1": step.text, "thing2": (coupon.name if coupon else "点击查看详情")[:20]}
-    delivery = wechat.send_subscribe(openid, step.template, data, step.page)
+    coupon = _coupon(user_id, message, key, now)
+    try:
+        data = message.fields(coupon)
+    except ValueError:  # a value WeChat would refuse (47003): not sent, the credit and cap kept
+        _give_back(user_id, key, message, book, now, state="failed", reason="template_data")
+        return "failed"
+    delivery = wechat.send_subscribe(openid, message.template, data, message.page)
     if delivery.outcome == SENT:
         Send(user_id, key).update(actions=[Send.state.set("sent"), Send.coupon_id.set(coupon.coupon_id if coupon else None),
                                            Send.attempts.add(1)])
@@ -417,18 +458,31 @@ def _decide(user_id: str, journey: str, step: rules.Step, anchor: str, category:
     if delivery.outcome == NO_CONSENT:
         def spent(tx: Transaction) -> None:
             tx.update("send", Send(user_id, key), actions=[Send.state.set("skipped"), Send.reason.set("no_consent")])
-            tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.set(0)])
+            tx.update("consent", Consent(user_id, message.template), actions=[Consent.credits.set(0)])
         run(spent)
         return "skipped"
     final = delivery.outcome == REFUSED
-    _give_back(user_id, key, step, book, now, state="failed" if final else "retry",
+    _give_back(user_id, key, message, book, now, state="failed" if final else "retry",
                reason=f"wechat_{delivery.errcode}" if delivery.errcode is not None else "wechat_unreachable")
     if delivery.outcome == STOP:
         raise _Stop("rate_limited")
     return "failed" if final else "retry"
 
 
-def _retake(user_id: str, key: str, journey: str, anchor: str, now: datetime) -> str:
+def _coupon(user_id: str, message: Message, key: str, now: datetime) -> coupons.Coupon | None:
+    return coupons.reward(user_id, message.coupon, reason="wakeup", ref=key, now=now) if message.coupon else None
+
+
+def outcome(user_id: str, key: str) -> tuple[str, str | None]:
+    """A decided send's state and reason (what a journey's figures count)."""
+    try:
+        send = Send.get(user_id, key, consistent_read=True, attributes_to_get=["state", "reason"])
+    except DoesNotExist:
+        return "skipped", "erased"
+    return send.state, send.reason
+
+
+def _retake(user_id: str, key: str, message: Message, now: datetime) -> str:
     """The claim met a record (read only now, so a page delivered twice costs one read per unit
     it had already decided). Decided for good: ``already_decided``. Claimed by a worker that has
     not recorded WeChat's answer: if that claim is younger than ``IN_FLIGHT``, it may still be
@@ -448,8 +502,8 @@ def _retake(user_id: str, key: str, journey: str, anchor: str, now: datetime) ->
     def takeover(tx: Transaction) -> None:
         tx.update("send", Send(user_id, key), actions=[Send.at.set(now)],
                   condition=(Send.state == "sending") & (Send.at == send.at))
-        model, key_, condition = STILL[journey](user_id, anchor)
-        tx.check("still", model, key_, condition=condition)
+        if message.still is not None:
+            message.still(tx)
 
     try:
         run(takeover)
@@ -462,32 +516,27 @@ def _retake(user_id: str, key: str, journey: str, anchor: str, now: datetime) ->
     return "retaken"
 
 
-def _give_back(user_id: str, key: str, step: rules.Step, book: rules.WakeupRules, now: datetime, *,
+def _give_back(user_id: str, key: str, message: Message, book: rules.WakeupRules, now: datetime, *,
                state: str, reason: str) -> None:
     """The message did not go: the credit is unused and the cap not taken."""
 
     def build(tx: Transaction) -> None:
         tx.update("send", Send(user_id, key), actions=[Send.state.set(state), Send.reason.set(reason),
                                                         Send.attempts.add(1)])
-        tx.update("consent", Consent(user_id, step.template), actions=[Consent.credits.add(1)])
-        if step.marketing:
+        tx.update("consent", Consent(user_id, message.template), actions=[Consent.credits.add(1)])
+        if message.marketing:
             tx.update("cap", ContactCap(user_id),
                       actions=[ContactCap.last_marketing_at.set(now - timedelta(days=book.cap_days, seconds=1))])
 
     run(build)
 
 
-def _coupon(user_id: str, step: rules.Step, category: str | None, book: rules.WakeupRules, key: str,
-            now: datetime) -> coupons.Coupon | None:
-    return coupons.reward(user_id, rules.coupon_for(step, category, book), reason="wakeup", ref=key, now=now)
-
-
-def _final(user_id: str, key: str, journey: str, step: rules.Step, state: str, reason: str | None,
-           now: datetime) -> str:
+def _final(user_id: str, key: str, message: Message, state: str, reason: str | None, now: datetime) -> str:
     """Record a decision that sends nothing, once (a re-run finds it and moves on)."""
     try:
-        Send(user_id, key, journey=journey, step=step.key, state=state, reason=reason, template_id=step.template,
-             at=now, journey_day=f"{journey}#{china_day(now).isoformat()}").save(
+        Send(user_id, key, journey=message.journey, step=message.step, state=state, reason=reason,
+             template_id=message.template, at=now,
+             journey_day=f"{message.journey}#{china_day(now).isoformat()}").save(
             condition=Send.key.does_not_exist() | (Send.state == "retry"))
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
