@@ -45,6 +45,10 @@ KIND = "journey"
 ACTIVE, HOLDOUT, DONE, EXITED, CONVERTED = "active", "holdout", "done", "exited", "converted"
 MAX_MOVES = d.MAX_STEPS + 2  # every move goes forward: a journey ends within its steps
 PAUSED_RETRY = timedelta(hours=1)  # a paused journey's due users are looked at again this much later
+# A user at a step that decides at once is listed in ``by_due`` this much later too: should every
+# delivery of their unit fail (WeChat down past the queue's attempts, a worker dying each time),
+# the tick finds them then and runs on from that step. Moving on rewrites the listing: no extra write.
+RESUME_AFTER = timedelta(hours=1)
 WINDOW = (9, 21)  # China hours of the "next send window" delay
 GRANT_REASON = "journey"
 
@@ -124,7 +128,7 @@ def _due(user_id: str, key: str, book: wakeup_rules.WakeupRules, *, wechat: WeCh
         p = Progress.get(user_id, key, consistent_read=True)
     except DoesNotExist:
         return "gone"  # erased, or never written
-    if p.status != ACTIVE or p.step is None or p.due_at is None or p.due_at > now + fact_store.LAG:
+    if p.status != ACTIVE or p.step is None or (p.inside and (p.due_at is None or p.due_at > now + fact_store.LAG)):
         return "not_due"  # moved on meanwhile (a fact woke it, or a redelivered unit did)
     if store.status_of(p.journey_id) != store.LIVE:
         _postpone(p, now)
@@ -144,31 +148,34 @@ def enter(journey: store.Live, user_id: str, entry: str, book: wakeup_rules.Wake
         return "outside_dates"
     held = wakeup_rules.in_holdout(user_id, wakeup_rules.GLOBAL, book.global_holdout_percent) or \
         wakeup_rules.in_holdout(user_id, f"journey:{journey.journey_id}", e.holdout_percent)
-    p = Progress(user_id, f"{journey.journey_id}#{entry}", journey_id=journey.journey_id, version=journey.version,
+    key = f"{journey.journey_id}#{entry}"
+    p = Progress(user_id, key, journey_id=journey.journey_id, version=journey.version,
                  step=None if held else doc.steps[0].id, seq=0, status=HOLDOUT if held else ACTIVE,
                  entered_at=now, context=json.dumps(context or {}, ensure_ascii=False, default=str),
                  goal_until=now + timedelta(days=doc.goal.within_days) if doc.goal else None)
+    if not held:
+        p.due_at, p.due_slot, p.unit = now + RESUME_AFTER, fact_store.slot(now + RESUME_AFTER, user_id), f"{user_id}|{key}"
 
     def build(tx: Transaction) -> None:
         tx.save("progress", p, condition=Progress.key.does_not_exist())
         guard = EntryGuard(user_id, journey.journey_id)
         actions = [EntryGuard.last_at.set(now), EntryGuard.entries.add(1)]
         if e.once:
-            tx.update("guard", guard, actions=actions, condition=EntryGuard.journey_id.does_not_exist())
+            tx.update("entry_limit", guard, actions=actions, condition=EntryGuard.journey_id.does_not_exist())
         elif e.every_days:
-            tx.update("guard", guard, actions=actions, condition=EntryGuard.journey_id.does_not_exist()
+            tx.update("entry_limit", guard, actions=actions, condition=EntryGuard.journey_id.does_not_exist()
                       | (EntryGuard.last_at <= now - timedelta(days=e.every_days)))
         else:
-            tx.update("guard", guard, actions=actions)
+            tx.update("entry_limit", guard, actions=actions)
         if still is not None:
             still(tx)
 
     try:
         run(build)
     except Cancelled as exc:
-        if "progress" in exc.failed:
-            return "already_entered"
-        if "guard" in exc.failed:
+        if "progress" in exc.failed:  # a redelivered unit: go on from where the first one stopped
+            return _resume(user_id, p.key, book, wechat=wechat, now=now) or "already_entered"
+        if "entry_limit" in exc.failed:
             return "entry_limit"
         if "still" in exc.failed:
             return "no_longer_due"
@@ -177,6 +184,25 @@ def enter(journey: store.Live, user_id: str, entry: str, book: wakeup_rules.Wake
     if held:
         return "holdout"
     return _run(p, doc, book, wechat=wechat, now=now)
+
+
+def _resume(user_id: str, key: str, book: wakeup_rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str | None:
+    """A user left at a step that decides at once (a send tried again later, a worker that died):
+    run on from it. None when the user is inside a delay or wait, or finished."""
+    try:
+        p = Progress.get(user_id, key, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return _run_stuck(p, book, wechat=wechat, now=now)
+
+
+def _run_stuck(p: Progress, book: wakeup_rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str | None:
+    if p.status != ACTIVE or p.step is None or p.inside:
+        return None
+    if store.status_of(p.journey_id) != store.LIVE:
+        _postpone(p, now)
+        return "paused"
+    return _run(p, store.doc_of(p.journey_id, int(p.version)), book, wechat=wechat, now=now)
 
 
 def _still(trigger: d.Trigger, user_id: str, anchor: str) -> Any:
@@ -200,6 +226,10 @@ def on_fact(user_id: str, fact_key: str, book: wakeup_rules.WakeupRules, *, wech
     out: list[str] = []
     for p in Progress.query(user_id):
         if p.status not in (ACTIVE, HOLDOUT) or p.entered_at > f.at:
+            continue
+        stuck = _run_stuck(p, book, wechat=wechat, now=now)  # this unit, redelivered after a retry
+        if stuck is not None:
+            out.append(stuck)
             continue
         doc = store.doc_of(p.journey_id, int(p.version))
         if doc.goal is not None and _matches(doc.goal.on, f.name, props) and (p.goal_until is None
@@ -402,7 +432,10 @@ def _move(p: Progress, target: str | None, now: datetime, *, counts: dict[str, i
     if target is None:
         return _finish(p, DONE, now, counts=counts, last_step=last_step) is not None
     counts = {**(counts or {}), f"reached:{target}": 1}
-    actions = [Progress.step.set(target), Progress.seq.set(int(p.seq) + 1), *_clear()]
+    resume = now + RESUME_AFTER
+    actions = [Progress.step.set(target), Progress.seq.set(int(p.seq) + 1), Progress.inside.remove(),
+               Progress.waiting_for.remove(), Progress.due_at.set(resume),
+               Progress.due_slot.set(fact_store.slot(resume, p.user_id)), Progress.unit.set(f"{p.user_id}|{p.key}")]
     merged = None
     if last_step:
         actions.append(Progress.last_step.set(last_step))
@@ -411,7 +444,7 @@ def _move(p: Progress, target: str | None, now: datetime, *, counts: dict[str, i
         actions.append(Progress.context.set(json.dumps(merged, ensure_ascii=False, default=str)))
     if not _update(p, actions, (Progress.seq == int(p.seq)) & (Progress.status == ACTIVE), counts):
         return False
-    p.step, p.seq, p.inside, p.due_at, p.waiting_for = target, int(p.seq) + 1, None, None, None
+    p.step, p.seq, p.inside, p.due_at, p.waiting_for = target, int(p.seq) + 1, None, resume, None
     p.last_step = last_step or p.last_step
     if merged is not None:
         p.context = json.dumps(merged, ensure_ascii=False, default=str)
