@@ -53,6 +53,15 @@ def remember(user_id: str, *, now: datetime) -> None:
     ErasedAccount(pseudonyms.of("erased-account", user_id)).update(actions=actions)
 
 
+def erased_before(user_id: str) -> bool:
+    """Whether this account was erased before (one read), without putting anything back."""
+    try:
+        ErasedAccount.get(pseudonyms.of("erased-account", user_id), consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
+
+
 def restore(user_id: str) -> bool:
     """At a first login: True when this account was erased before (so it is not new to a
     referral), its used limits put back. One read for a genuinely new user."""

@@ -525,6 +525,13 @@ class OrderRefunded(Answer):
     already_recorded: bool
 
 
+class OrderFact(Answer):
+    """An order shipped or cancelled: its journey fact is on record (by this call or an earlier one)."""
+
+    order_id: str
+    recorded: bool
+
+
 class BargainPurchased(Answer):
     bargain_id: str
     state: str

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import msgspec
@@ -144,10 +145,48 @@ def _order_facts(call: Call, rewards: members.OrderRewards) -> None:
         journey_facts.server(user_id, "tier_changed", order_id, now=call.now, props={**props, "tier": rewards.tier})
 
 
+class OrderEvent(msgspec.Struct, rename="camel"):
+    """What a journey may say about an order the shop shipped or cancelled."""
+
+    user_id: Id
+    amount: Fen | None = None  # the order's amount, fen
+    product_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+
+
+@route(bp, "POST", "/server/orders/{order_id}/shipped", auth=SERVER, body=OrderEvent, answer=ANSWERS + "OrderFact")
+def order_shipped(call: Call) -> dict:
+    return _order_fact(call, "order_shipped")
+
+
+@route(bp, "POST", "/server/orders/{order_id}/cancelled", auth=SERVER, body=OrderEvent,
+       answer=ANSWERS + "OrderFact")
+def order_cancelled(call: Call) -> dict:
+    return _order_fact(call, "order_cancelled")
+
+
+_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def _order_fact(call: Call, fact: str) -> dict:
+    """The order's journey fact, once per order (``chalicelib.journeys.facts``): a resent report
+    records nothing more and gets the same answer, so the order system may retry until it has one."""
+    body: OrderEvent = call.body
+    order_id = call.path["order_id"]
+    if not _ORDER_ID.match(order_id):  # the fact's key: what the body's ids may be
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.order_id"))
+    props: dict = {"orderId": order_id, "at": iso(call.now)}
+    if body.amount is not None:
+        props["amount"] = body.amount
+    if body.product_name is not None:
+        props["productName"] = body.product_name
+    journey_facts.server(body.user_id, fact, order_id, now=call.now, props=props)
+    return {"orderId": order_id, "recorded": True}
+
+
 @route(bp, "POST", "/server/bargain/{bargain_id}/purchased", auth=SERVER, body=OrderOnly,
        answer=ANSWERS + "BargainPurchased")
 def bargain_purchased(call: Call) -> dict:
-    b = bargain.purchased(call.path["bargain_id"], call.body.order_id)
+    b = bargain.purchased(call.path["bargain_id"], call.body.order_id, now=call.now)
     return {"bargainId": b.bargain_id, "state": b.state, "price": int(b.lock_price or 0)}
 
 

@@ -55,6 +55,8 @@ def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = N
         if earlier is None:
             raise
         accounts.load(earlier.user_id)  # erased since? then the retry must not log it in
+        if earlier.is_new and not kept_limits.erased_before(earlier.user_id):
+            _signup_fact(earlier.user_id, now)  # the first call may have stopped before it
         return _session(earlier.user_id, earlier.level, earlier.is_new, now=now)
     user_id = user_id_for(wechat.appid, wx.openid)
     level, is_new = store.record_login(user_id, wx, receipt, now=now)
@@ -65,7 +67,18 @@ def login(code: str, *, wechat: WeChat, now: datetime, invite: Invite | None = N
         referral.attribute(user_id, invite.code, shared_at=invite.shared_at, device_id=device_id, now=now)
     if device_id:
         events.merge_device(user_id, device_id, now=now)
+    if is_new and not returning:
+        _signup_fact(user_id, now)
     return _session(user_id, level, is_new, now=now)
+
+
+def _signup_fact(user_id: str, now: datetime) -> None:
+    """``signup``, about the user, once: a new user's journeys (a welcome, a first-order coupon)
+    start on it. An account that was erased and comes back is not new (``kept_limits``): it
+    gets no second welcome."""
+    from chalicelib.journeys import facts  # the login path's cold start stays as it was until a new user
+
+    facts.server(user_id, "signup", user_id, now=now, props={"userId": user_id})
 
 
 def authorise_phone_by_code(user_id: str, code: str, *, wechat: WeChat, now: datetime) -> Session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -14,11 +15,12 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import errors, messages
+from chalicelib import config, errors, messages
 from chalicelib.bargain import rules
 from chalicelib.bargain.models import Bargain, BargainQuota, Campaign, Help, HelperDay
 from chalicelib.config import china_day
 from chalicelib.idempotency import first_answer
+from chalicelib.journeys import facts as journey_facts
 from chalicelib.members import service as members
 from chalicelib.shop.service import SHOP_ID
 from chalicelib.store import quotas
@@ -163,6 +165,8 @@ def give_help(helper_id: str, bargain_id: str, *, nickname: str | None, avatar_u
 
         try:
             run(build)
+            if completes:
+                completed_fact(b, now=now)
             return Helped(amount=amount, cuts=step, price=rules.price_after(int(b.original_price), cuts, k + step),
                           complete=completes)
         except Cancelled as exc:
@@ -216,9 +220,13 @@ def buy(owner_id: str, bargain_id: str, *, now: datetime) -> Bargain:
     return b
 
 
-def purchased(bargain_id: str, order_id: str) -> Bargain:
-    """The order system paid the locked price. Idempotent for the same order."""
-    return _settle(bargain_id, order_id, to=PURCHASED)
+def purchased(bargain_id: str, order_id: str, *, now: datetime | None = None) -> Bargain:
+    """The order system paid the locked price. Idempotent for the same order; its journey fact is
+    recorded on every call, so a retry after a crash records it (and a completing help's fact that
+    a crash lost is recorded here, at the latest)."""
+    b = _settle(bargain_id, order_id, to=PURCHASED)
+    completed_fact(b, now=now or config.utcnow())
+    return b
 
 
 def release(bargain_id: str, order_id: str) -> Bargain:
@@ -264,6 +272,54 @@ def _purchase(b: Bargain, actions: list, order_id: str) -> Bargain:
         raise
     b.state, b.order_id = PURCHASED, order_id
     return b
+
+
+# --- journey facts ------------------------------------------------------------------------------
+def completed_fact(b: Bargain, *, now: datetime) -> bool:
+    """``bargain_completed`` for the owner, once per bargain: when the helps reach the floor, or
+    when it is bought (a campaign that lets the owner buy early never reaches the floor), whichever
+    comes first. The result notice is then sent once, however the bargain ended."""
+    return journey_facts.server(b.owner_id, "bargain_completed", b.bargain_id, now=now, props=_props(b))
+
+
+def _props(b: Bargain) -> dict[str, object]:
+    props: dict[str, object] = {"bargainId": b.bargain_id, "campaignId": b.campaign_id, "productId": b.product_id,
+                                "productName": b.name}
+    if b.lock_price is not None:
+        props["amount"] = int(b.lock_price)
+    if b.order_id is not None:
+        props["orderId"] = b.order_id
+    return props
+
+
+EXPIRY_DAYS_BACK = 1  # the China days read: today's and yesterday's deadlines (a run late by a day still sees them)
+
+
+def record_expired(*, now: datetime, stop_at: float | None = None) -> dict[str, int]:
+    """``bargain_expired`` for each bargain whose deadline passed while it was still active (no job
+    flips its state: ``state_of`` reads it as expired). Reads the ``by_deadline_day`` index of
+    today and yesterday (China days) and gets each bargain the index still shows active; each fact
+    once, so the hourly run (``chalicelib.journeys.runs.enter``) may read a day again."""
+    report = {"read": 0, "expired": 0, "recorded": 0}
+    today = china_day(now)
+    for back in range(EXPIRY_DAYS_BACK, -1, -1):
+        day = (today - timedelta(days=back)).isoformat()
+        for item in Bargain.by_deadline_day.query(day):
+            if item.state != ACTIVE:
+                continue
+            if stop_at is not None and time.monotonic() > stop_at:
+                return report
+            report["read"] += 1
+            try:
+                b = bargain(item.bargain_id)
+            except errors.NotFound:
+                continue
+            if state_of(b, now) != EXPIRED:
+                continue
+            report["expired"] += 1
+            report["recorded"] += journey_facts.server(b.owner_id, "bargain_expired", b.bargain_id, now=now,
+                                                       props=_props(b))
+    return report
 
 
 class CampaignSpec(msgspec.Struct, frozen=True):

@@ -23,6 +23,7 @@ from chalicelib import errors, jobs, messages
 from chalicelib.config import china_day, hour_bucket
 from chalicelib.coupons import service as coupons
 from chalicelib.groupbuy.models import Activity, Group, GroupMember, GroupQuota
+from chalicelib.journeys import facts as journey_facts
 from chalicelib.members import service as members
 from chalicelib.outbox import service as outbox
 from chalicelib.shop.service import SHOP_ID
@@ -261,6 +262,8 @@ def pay(ref: str, order_id: str, *, now: datetime) -> Payment:
             if completes:
                 _succeeded_event(tx, g, orders, virtual=0, now=now)
                 _count_success(tx, g)
+                _result_facts(tx, g, "group_succeeded", [(m.user_id, m.order_id) for m in paid] + [(user_id, order_id)],
+                              now=now)
 
         try:
             if completes:
@@ -312,6 +315,17 @@ def _count_success(tx: Transaction, g: Group) -> None:
     """The activity's count of groups that succeeded, in the success's own transaction (the console's)."""
     tx.update("counted", Activity(SHOP_ID, g.activity_id), actions=[Activity.succeeded.add(1)],
               condition=Activity.activity_id.exists())
+
+
+def _result_facts(tx: Transaction, g: Group, fact: str, paid: list[tuple[str, str | None]], *, now: datetime) -> None:
+    """``group_succeeded`` / ``group_failed`` for each member who paid (virtual members are no
+    one), about the group, in the transaction that decides the result: a group succeeds or fails
+    once, so its facts are written once, and no crash between the two can lose them. At most
+    ``size`` (≤ 10) items."""
+    for user_id, order_id in paid:
+        journey_facts.in_transaction(tx, user_id, fact, g.group_id, now=now, props={
+            "groupId": g.group_id, "activityId": g.activity_id, "productId": g.product_id, "orderId": order_id,
+            "amount": int(g.group_price)})
 
 
 def _succeed(g: Group, build: Callable[[Transaction], None], now: datetime) -> None:
@@ -416,6 +430,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
                       condition=guard)
             _succeeded_event(tx, g, [m.order_id for m in paid], virtual=virtual, now=now)
             _count_success(tx, g)
+            _result_facts(tx, g, "group_succeeded", [(m.user_id, m.order_id) for m in paid], now=now)
 
         try:
             _succeed(g, succeed, now)
@@ -441,6 +456,7 @@ def _close(group_id: str, now: datetime, report: CloseReport) -> bool:
                 tx.update(f"member:{m.user_id}", GroupMember(group_id, m.user_id),
                           actions=[GroupMember.state.set(EXPIRED), GroupMember.pay_bucket.remove()],
                           condition=GroupMember.state == RESERVED)
+        _result_facts(tx, g, "group_failed", [(m.user_id, m.order_id) for m in paid], now=now)
 
     try:
         run(fail)

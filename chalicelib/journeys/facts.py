@@ -36,10 +36,7 @@ def minute(instant: datetime) -> str:
 def record(user_id: str, name: str, ref: str, *, now: datetime, props: dict[str, Any] | None = None) -> bool:
     """Record a fact once; False when it was recorded before. A storage failure raises: the
     caller's route answers 503 and its retry records the fact (recording is idempotent)."""
-    key = f"{name}#{ref}"
-    item = Fact(user_id, key, name=name, at=now, props=json.dumps(props or {}, ensure_ascii=False, default=str),
-                slot=slot(now, user_id), unit=f"{user_id}|{key}", name_day=f"{name}#{china_day(now).isoformat()}",
-                expires_at=now + KEPT)
+    item = _item(user_id, name, ref, now=now, props=props)
     try:
         raw.send(Fact, "PutItem", {"Item": item.serialize(), "ConditionExpression": "attribute_not_exists(#k)",
                                    "ExpressionAttributeNames": {"#k": "key"}})
@@ -48,6 +45,23 @@ def record(user_id: str, name: str, ref: str, *, now: datetime, props: dict[str,
             return False
         raise
     return True
+
+
+def _item(user_id: str, name: str, ref: str, *, now: datetime, props: dict[str, Any] | None) -> Fact:
+    key = f"{name}#{ref}"
+    return Fact(user_id, key, name=name, at=now, props=json.dumps(props or {}, ensure_ascii=False, default=str),
+                slot=slot(now, user_id), unit=f"{user_id}|{key}", name_day=f"{name}#{china_day(now).isoformat()}",
+                expires_at=now + KEPT)
+
+
+def in_transaction(tx: Any, user_id: str, fact: str, ref: str, *, now: datetime,
+                   props: dict[str, Any] | None = None) -> None:
+    """A server fact written by its source's own transaction (``chalicelib.store.transactions``),
+    for a fact that must not be lost to a crash between the two and that the transaction can
+    happen only once (a group's result): it is then recorded exactly when its source is. Its
+    item is named ``fact:<user>`` in the transaction."""
+    tx.save(f"fact:{user_id}", _item(user_id, f"fact:{fact}", ref, now=now, props=props),
+            condition=Fact.key.does_not_exist())
 
 
 def server(user_id: str, fact: str, ref: str, *, now: datetime, props: dict[str, Any] | None = None) -> bool:

@@ -8,7 +8,8 @@
   so a run cut short (its time budget, a crash) resumes at the next, and a minute enqueued twice
   costs a claim per unit that finds itself decided. A run reads at most ``MAX_MINUTES``; a
   stage that was down longer catches up over the next runs (facts are kept 7 days).
-- ``enter`` (hourly): each live journey with a timed trigger reads its candidates from the
+- ``enter`` (hourly): the bargains that expired (``bargain_expired``, while a journey uses it);
+  each live journey with a timed trigger reads its candidates from the
   activity indexes the wake-ups read (inactive N days, cart left N hours, N days since the last
   order), with the wake-ups' catch-up window and checkpoint (``wakeup.service._schedule``).
 """
@@ -93,6 +94,12 @@ def _minute(minute: datetime, now: datetime, report: TickReport) -> list[fanout.
 def enter(*, now: datetime, stop_at: float | None = None) -> dict[str, Any]:
     """Every live journey with a timed trigger: its candidates, as entry units."""
     out: dict[str, Any] = {}
+    if "fact:bargain_expired" in store.watched_facts():
+        # No job flips a bargain to expired (it reads so past its deadline): this hourly run finds
+        # them, and only while a journey starts on, waits for or counts the fact.
+        from chalicelib.bargain import service as bargain
+
+        out["bargain-expired"] = bargain.record_expired(now=now, stop_at=stop_at)
     book = wakeup.wakeup_rules()
     for journey in store.live():
         if journey.status != store.LIVE or not isinstance(journey.doc.trigger, d.TIMED):

@@ -200,6 +200,13 @@ def watched_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def watched_facts() -> frozenset[str]:
+    """The fact keys (``fact:bargain_expired``) some live journey starts on, waits for or has as its
+    goal: a fact no job records as it happens is looked for only while one does."""
+    return frozenset(f"fact:{t.fact}" for j in live() if j.status == LIVE for t in _watched(j.doc)
+                     if isinstance(t, document.OnFact))
+
+
 def _watched(doc: Journey) -> list[Any]:
     out: list[Any] = [doc.trigger]
     out += [s.until for s in doc.steps if isinstance(s, document.Wait)]
