@@ -378,3 +378,8 @@ class Ingested(Answer):
 class Credits(Answer):
     credits: dict[str, int]  # subscribe-message template id: sends left
 
+
+class MomentTemplates(Answer):
+    moment: str
+    templates: list[str]  # at most 3 template ids, for wx.requestSubscribeMessage
+

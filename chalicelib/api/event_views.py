@@ -20,6 +20,7 @@ from chalicelib.events import rules
 events = lazy.module("chalicelib.events.service")
 limits = lazy.module("chalicelib.limits.service")
 limit_rules = lazy.module("chalicelib.limits.rules")
+moments = lazy.module("chalicelib.journeys.moments")
 wakeup = lazy.module("chalicelib.wakeup.service")
 
 bp = Blueprint(__name__)
@@ -78,6 +79,21 @@ def subscribe(call: Call) -> dict:
 @route(bp, "GET", "/subscriptions", auth=SESSION, answer=answers.Credits)
 def my_subscriptions(call: Call) -> dict:
     return {"credits": wakeup.credits_of(call.user_id)}
+
+
+class MomentQuery(msgspec.Struct):
+    moment: Literal["after_pay", "join_group", "bargain", "checkin", "coupon", "signup"]
+
+
+@route(bp, "GET", "/subscribe/moments", auth=SESSION, query=MomentQuery, answer=answers.MomentTemplates)
+def subscribe_moment(call: Call) -> dict:
+    """The templates to ask for at this moment (``chalicelib.journeys.moments``): what the live
+    journeys will send, those the user has the fewest credits for first, at most 3."""
+    moment = call.query.get("moment", "")
+    if moment not in moments.MOMENTS:
+        raise errors.ValidationFailed(messages.text("VALIDATION_FAILED.one_of", field="moment",
+                                                    allowed=", ".join(moments.MOMENTS)))
+    return {"moment": moment, "templates": moments.to_ask(moment, wakeup.credits_of(call.user_id))}
 
 
 def _caller(call: Call, batch: Batch) -> tuple[str | None, str | None]:
