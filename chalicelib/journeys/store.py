@@ -49,10 +49,10 @@ def parse(body: dict[str, Any]) -> Journey:
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
         raise errors.ValidationFailed(messages.text("JOURNEY_INVALID") + rulebook.why(exc)) from exc
     found = document.problems(doc)
-    if found:
-        path, key, params = found[0]
-        raise errors.ValidationFailed(messages.text("JOURNEY_INVALID") + messages.text(
-            "JOURNEY_INVALID.at", path=path, problem=messages.text(key, **params)))
+    if found:  # every problem, each with its path: the editor puts each beside its field
+        raise errors.ValidationFailed(messages.text("JOURNEY_INVALID") + "；".join(
+            messages.text("JOURNEY_INVALID.at", path=path, problem=messages.text(key, **params))
+            for path, key, params in found))
     return doc
 
 
