@@ -17,6 +17,7 @@ finds itself done.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -119,7 +120,8 @@ def _one(item: list[Any], book: wakeup_rules.WakeupRules, *, wechat: WeChat, now
         if journey is None or journey.status != store.LIVE:
             return ["not_live"]
         return [enter(journey, item[2], f"{journey.doc.trigger.__struct_config__.tag}:{item[3]}", book,
-                      wechat=wechat, now=now, still=_still(journey.doc.trigger, item[2], item[3]))]
+                      wechat=wechat, now=now, context={"anchor": item[3]},
+                      still=_still(journey.doc.trigger, item[2], item[3]))]
     return ["unknown_unit"]
 
 
@@ -304,6 +306,8 @@ def _run(p: Progress, doc: d.Journey, book: wakeup_rules.WakeupRules, *, wechat:
             decision, counts, last = _send(p, doc, step, book, wechat=wechat, now=now)
             if decision == "retry":
                 return "retry"  # nothing moved: the unit comes back and tries the step again
+            if decision == "no_longer_due":  # the timed trigger no longer holds: the user leaves
+                return _finish(p, EXITED, now, counts=counts) or "moved_elsewhere"
             outcome = decision
             if not _move(p, _next(doc, at), now, counts=counts, last_step=last):
                 return "moved_elsewhere"
@@ -345,11 +349,18 @@ def _send(p: Progress, doc: d.Journey, step: d.Send, book: wakeup_rules.WakeupRu
         p.journey_id, step.id, step.template, step.page, step.marketing,
         lambda coupon: render(step.fields, user=user, context=context, coupon=coupon, journey=doc.name, now=now),
         coupon=step.coupon, quiet=step.marketing)
+    anchor = context.get("anchor")
+    if isinstance(doc.trigger, d.TIMED) and anchor:
+        # "Inactive 3 days … 7 days …": a user who came back (ordered, emptied the cart) since
+        # entering leaves the journey at its next send, checked in the send's own claim.
+        message = dataclasses.replace(message, still=_still(doc.trigger, p.user_id, anchor))
     key = effect_key(p, step.id)
     decision = pipeline.deliver(p.user_id, key, message, book, openid=None, wechat=wechat, now=now, held=None)
     if decision == "retry":
         return decision, {}, None
-    if decision in ("already_decided", "no_longer_due"):  # a replay: counted when it was decided
+    if decision == "no_longer_due":
+        return decision, {f"skipped:{step.id}:no_longer_due": 1}, None
+    if decision == "already_decided":  # a replay: counted when it was decided
         state, _ = pipeline.outcome(p.user_id, key)
         return decision, {}, step.id if state == "sent" else None
     if decision == "sent":

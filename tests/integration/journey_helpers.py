@@ -60,7 +60,7 @@ def tick(now: datetime) -> fanout.Summary:
     """The tick a few minutes after ``now`` (what was recorded at ``now`` is read), reading from
     just before ``now`` whatever another test's clock left its checkpoint at; then the workers."""
     clock = now + timedelta(minutes=3)
-    jobs.JobCursor("journeys-tick", cursor=facts.minute(now - timedelta(minutes=2)), updated_at=now).save()
+    jobs.JobCursor("journeys-tick", cursor=facts.minute(now - timedelta(minutes=5)), updated_at=now).save()
     runs.tick(now=clock)
     return fanout.drain(now=clock)
 

@@ -254,3 +254,27 @@ def test_a_user_whose_unit_the_queue_gave_up_on_is_found_by_the_tick_an_hour_lat
     tick(NOW + timedelta(hours=1, minutes=3))
     assert texts(sandbox, user) == ["迟到的问候"]
     assert [p.status for p in progress(user, journey)] == ["done"]
+
+
+def test_a_user_who_comes_back_leaves_an_inactive_chain_at_its_next_send(dynamodb, sandbox):
+    from chalicelib import fanout
+    from chalicelib.events.models import Activity
+    from chalicelib.journeys import runs
+
+    journey = publish({"name": "沉睡链路", "trigger": {"kind": "inactive", "days": 3}, "entry": {"holdoutPercent": 0},
+                       "steps": [send("d3", "想您了"), {"type": "delay", "id": "wait", "days": 4}, send("d7", "再送一张券")]},
+                      NOW, journey_id=unique("inactive"))
+    try:
+        stays, returns = person(sandbox, NOW, idle_days=3), person(sandbox, NOW, idle_days=3)
+        runs.enter(now=NOW)
+        fanout.drain(now=NOW)
+        Activity(returns).update(actions=[Activity.last_active_day.set("2028-02-03")])  # back two days later
+        tick(NOW + timedelta(days=4, minutes=2))
+        assert texts(sandbox, stays) == ["想您了", "再送一张券"]
+        assert texts(sandbox, returns) == ["想您了"]
+        assert [p.status for p in progress(returns, journey)] == ["exited"]
+        figures = stats.report(journey, store.body_of(journey, 1)["steps"])
+        assert figures["steps"][2]["skipped"] == {"no_longer_due": 1} and figures["exited"] == 1
+    finally:
+        store.set_status(journey, store.PAUSED, now=NOW, by="test")
+        store.forget_cache()
