@@ -85,7 +85,17 @@ def seed(now: datetime | None = None) -> int:
             create()
         except errors.Conflict:  # seeded before: its stock, issued coupons and groups stay as they are
             pass
-    return catalogue.size() + len(created) + demo_owner(now) + alert_rule(now)
+    return catalogue.size() + len(created) + demo_owner(now) + alert_rule(now) + journeys(now)
+
+
+def journeys(now: datetime) -> int:
+    """The default journeys (``chalicelib.journeys.defaults``), all of them live: the demo shows the
+    marketing chains running too (a deployed stage's install leaves those as drafts). One an
+    operator changed or paused since is left as it is."""
+    from chalicelib.journeys import defaults
+
+    done = defaults.install(now=now, marketing_live=True)
+    return sum(what != "left" for what in done.values())
 
 
 # The 预警 the issue names, so the screen and the nightly evaluation have one from the start.
