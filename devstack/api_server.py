@@ -88,9 +88,10 @@ def main() -> None:
 
     server = build(socket.socket(fileno=args.fd), args.stage)
     if os.environ.get("HUILIU_SQS_ENDPOINT"):  # the fan-out queue's workers, as Lambda's SQS trigger runs them
-        from devstack import worker
+        from devstack import schedule, worker
 
         worker.start(server.app_object)
+        schedule.start()  # the journeys' minute tick and hourly entries, on the app's clock
     if args.ready_fd is not None:
         os.write(args.ready_fd, b"1")
         os.close(args.ready_fd)

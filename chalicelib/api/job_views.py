@@ -32,6 +32,8 @@ SCHEDULES = {
     "wakeup-cart": "rate(1 hour)",
     "wakeup-post-purchase": "cron(0 3 * * ? *)",
     "wakeup-habit": "cron(0 12 * * ? *)",
+    "journeys-tick": "rate(1 minute)",
+    "journeys-enter": "rate(1 hour)",
     "metrics-rollup": "cron(30 16 * * ? *)",
     "alerts-evaluate": "cron(30 17 * * ? *)",
 }

@@ -284,6 +284,8 @@
  "jobs.col.trigger": "By",
  "jobs.name.alerts-evaluate": "Alert evaluation",
  "jobs.name.groupbuy-close": "Group-buy close",
+ "jobs.name.journeys-enter": "Journeys: hourly entries",
+ "jobs.name.journeys-tick": "Journeys: minute tick",
  "jobs.name.metrics-rollup": "Metrics rollup",
  "jobs.name.wakeup-cart": "Cart reminder",
  "jobs.name.wakeup-habit": "Habit reminder",

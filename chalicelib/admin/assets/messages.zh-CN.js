@@ -284,6 +284,8 @@
  "jobs.col.trigger": "触发",
  "jobs.name.alerts-evaluate": "预警评估",
  "jobs.name.groupbuy-close": "拼团到期关闭",
+ "jobs.name.journeys-enter": "旅程：定时进入",
+ "jobs.name.journeys-tick": "旅程：每分钟推进",
  "jobs.name.metrics-rollup": "数据汇总",
  "jobs.name.wakeup-cart": "购物车提醒",
  "jobs.name.wakeup-habit": "习惯提醒",
