@@ -6,5 +6,5 @@ imported, and the round-trip count runs on moto while the flash claim runs on Dy
 import subprocess
 import sys
 
-for module in ("bench.roundtrips", "bench.coldstart", "bench.overhead", "bench.claims", "bench.wakeup", "bench.rollup"):
+for module in ("bench.roundtrips", "bench.coldstart", "bench.overhead", "bench.claims", "bench.wakeup", "bench.journeys", "bench.rollup"):
     subprocess.run([sys.executable, "-m", module], check=True)
