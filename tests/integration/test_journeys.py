@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.journeys import stats, store
+from tests.conftest import BACKEND
 from tests.integration.journey_helpers import happen, on_event, person, progress, publish, send, texts, tick, unique
 
 NOW = datetime(2028, 2, 1, 2, tzinfo=timezone.utc)  # 10:00 in China
@@ -278,3 +279,65 @@ def test_a_user_who_comes_back_leaves_an_inactive_chain_at_its_next_send(dynamod
     finally:
         store.set_status(journey, store.PAUSED, now=NOW, by="test")
         store.forget_cache()
+
+
+@pytest.mark.skipif(BACKEND != "dynamodb-local", reason="moto's backend is not thread-safe: races only on DynamoDB Local")
+def test_the_same_unit_on_four_workers_at_once_enters_and_sends_once(dynamodb, sandbox):
+    """SQS may hand one message to two workers; a crash may hand it again while the first still works."""
+    import threading
+
+    from chalicelib.journeys import engine, facts
+    from chalicelib.journeys.models import Fact
+    from chalicelib.wakeup import service as wakeup
+    from chalicelib.wechat import get_wechat
+
+    name = unique("ev")
+    journey = publish(on_event(name, [send("first", "只发一次"), {"type": "delay", "id": "d", "days": 3},
+                                      send("second", "第二条")]), NOW)  # three days: past the contact cap
+    user = person(sandbox, NOW)
+    happen(user, name, NOW)
+    [fact] = [f.key for f in Fact.query(user) if f.name == f"event:{name}"]
+    book, wechat = wakeup.wakeup_rules(), get_wechat()
+    barrier, errors = threading.Barrier(4), []
+
+    def worker(at) -> None:
+        barrier.wait()
+        try:
+            engine.on_fact(user, fact, book, wechat=wechat, now=at)
+        except wakeup._InFlight:  # another worker holds the send's claim: its unit comes back later
+            pass
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(NOW + timedelta(minutes=3),)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert texts(sandbox, user) == ["只发一次"]
+    [p] = progress(user, journey)
+    assert (p.step, p.inside) == ("d", "delay")
+
+    due = NOW + timedelta(days=3, minutes=5)
+    [key] = [p.key]
+    barrier = threading.Barrier(4)
+
+    def due_worker() -> None:
+        barrier.wait()
+        try:
+            engine._due(user, key, book, wechat=wechat, now=due)
+        except wakeup._InFlight:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=due_worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and texts(sandbox, user) == ["只发一次", "第二条"]
+    figures = stats.report(journey, store.body_of(journey, 1)["steps"])
+    assert figures["entered"] == 1 and [s["sent"] for s in figures["steps"]] == [1, 0, 1]
+    assert facts.get(user, fact) is not None
