@@ -281,7 +281,7 @@ def _run(p: Progress, doc: d.Journey, book: wakeup_rules.WakeupRules, *, wechat:
             else:
                 target = _next(doc, at)
             woke = False
-            if not _move(p, target, now, counts={"waiting": -1}):
+            if not _move(p, target, now, counts={"waiting": -1, f"waiting:{p.step}": -1}):
                 return "moved_elsewhere"
             continue
         if isinstance(step, d.Delay):
@@ -469,7 +469,8 @@ def _inside(p: Progress, kind: str, due: datetime, now: datetime, *, waiting_for
     actions = [Progress.inside.set(kind), Progress.due_at.set(due), Progress.seq.set(int(p.seq) + 1),
                Progress.due_slot.set(fact_store.slot(at, p.user_id)), Progress.unit.set(f"{p.user_id}|{p.key}")]
     actions.append(Progress.waiting_for.set(waiting_for) if waiting_for else Progress.waiting_for.remove())
-    if not _update(p, actions, (Progress.seq == int(p.seq)) & (Progress.status == ACTIVE), {"waiting": 1}):
+    if not _update(p, actions, (Progress.seq == int(p.seq)) & (Progress.status == ACTIVE),
+                   {"waiting": 1, f"waiting:{p.step}": 1}):
         return False
     p.inside, p.due_at, p.seq, p.waiting_for = kind, due, int(p.seq) + 1, waiting_for
     return True
@@ -501,7 +502,7 @@ def _convert(p: Progress, at: datetime) -> str:
     counts = {"converted": 1, f"converted:{p.last_step}": 1} if treated and p.last_step else \
         {"converted": 1} if treated else {"holdout_converted": 1}
     if p.inside:
-        counts["waiting"] = -1
+        counts["waiting"] = counts[f"waiting:{p.step}"] = -1
     actions = [Progress.status.set(CONVERTED), Progress.converted_at.set(at), Progress.step.remove(),
                Progress.seq.set(int(p.seq) + 1), *_clear()]
     if not _update(p, actions, (Progress.seq == int(p.seq)) & Progress.status.is_in(ACTIVE, HOLDOUT), counts):

@@ -29,6 +29,8 @@ def test_a_chain_sends_its_first_step_at_once_and_the_next_after_its_delay_once_
     assert texts(sandbox, user) == ["首单立减已到账"]
     [p] = progress(user, journey)
     assert (p.step, p.inside, p.status) == ("wait3", "delay", "active")
+    waiting = stats.report(journey, store.body_of(journey, 1)["steps"])
+    assert waiting["waiting"] == 1 and [s["waiting"] for s in waiting["steps"]] == [0, 1, 0]
 
     tick(NOW + timedelta(days=1))  # not yet due: nothing listed, nothing sent
     assert texts(sandbox, user) == ["首单立减已到账"]
