@@ -57,11 +57,12 @@ def parse(body: dict[str, Any]) -> Journey:
 
 
 def all_problems(body: dict[str, Any]) -> list[dict[str, str]]:
-    """Every problem of a draft, each with its path: what the console shows as the operator edits."""
+    """Every problem of a draft that has the document's shape, each with its path: what the
+    console shows as the operator edits. A body without that shape is 422, as a save would be."""
     try:
         doc = msgspec.convert(body, Journey)
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        return [{"path": "", "message": messages.text("JOURNEY_INVALID") + rulebook.why(exc)}]
+        raise errors.ValidationFailed(messages.text("JOURNEY_INVALID") + rulebook.why(exc)) from exc
     return [{"path": path, "message": messages.text(key, **params)} for path, key, params in document.problems(doc)]
 
 
