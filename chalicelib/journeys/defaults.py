@@ -1,7 +1,9 @@
 """The journeys a shop starts with, as documents an operator can read, change, pause or copy.
 
-    python -m chalicelib.journeys.defaults install [--marketing-live]   # a deployed stage
+    python -m chalicelib.journeys.defaults install --stage prod [--marketing-live]
     (the local stack's demo seed, ``infra/seed.py``, installs them too)
+
+With your AWS credentials (AWS_REGION), on the stage's tables (``--stage``, as ``infra.operators``).
 
 Two kinds:
 
@@ -25,6 +27,7 @@ publish). Each is marked ``built_in`` with its default's name. The templates are
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +35,6 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import config, errors
-from chalicelib.journeys import store
 
 BY = "defaults"  # who saved and published them, in the journey's head and its audit
 
@@ -165,6 +167,8 @@ def install(*, now: datetime, marketing_live: bool, only: Iterable[str] | None =
     """Install the defaults (``only``: those names); what happened to each, by name:
     ``installed`` (saved, and published if it goes live), ``published`` (finishing an earlier run),
     ``left`` (it exists)."""
+    from chalicelib.journeys import store  # the models name their tables when imported: after --stage
+
     wanted = set(only) if only is not None else None
     out: dict[str, str] = {}
     for d in DEFAULTS:
@@ -190,6 +194,8 @@ def install(*, now: datetime, marketing_live: bool, only: Iterable[str] | None =
 
 
 def _head(journey_id: str) -> Any:
+    from chalicelib.journeys import store
+
     try:
         return store.head(journey_id)
     except errors.NotFound:
@@ -198,6 +204,8 @@ def _head(journey_id: str) -> Any:
 
 def _untouched(head: Any, name: str) -> bool:
     """Saved by this installer, once, never published, paused or edited since."""
+    from chalicelib.journeys import store
+
     return (head.built_in == name and int(head.version) == 1 and head.live_version is None
             and head.status == store.DRAFT and head.updated_by == BY)
 
@@ -207,10 +215,16 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Install the default journeys (idempotent).")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("install", help="save the defaults that do not exist; service notices go live")
+    cmd.add_argument("--stage", required=True, help="local, dev or prod: whose tables")
     cmd.add_argument("--marketing-live", action="store_true",
                      help="publish the marketing chains too (by default they stay drafts)")
     cmd.add_argument("--only", nargs="+", choices=[d.name for d in DEFAULTS], help="these defaults only")
     args = parser.parse_args(argv)
+    from infra.catalogue.__main__ import STAGES, stage_env  # a workstation's tool: infra is there
+
+    if args.stage not in STAGES:
+        parser.error(f"--stage must be one of {', '.join(STAGES)}")
+    stage_env(args.stage, os.environ)
     result = install(now=config.utcnow(), marketing_live=args.marketing_live, only=args.only)
     for name, what in result.items():
         print(f"{name}: {what}")

@@ -3,6 +3,7 @@ fact leading to the order-paid notice through the tick and the workers."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from datetime import datetime, timezone
 
@@ -35,6 +36,15 @@ def test_install_leaves_what_exists_and_marks_each_built_in(dynamodb):
     for d in defaults.DEFAULTS:
         head = store.head(d.journey_id)
         assert head.built_in == d.name and head.status == store.LIVE
+
+
+def test_the_command_installs_on_the_stage_it_names(dynamodb, monkeypatch, capsys):
+    for name in ("HUILIU_STAGE", "HUILIU_TABLE_PREFIX", "HUILIU_DYNAMODB_ENDPOINT"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after: the command sets them
+    assert defaults.main(["install", "--stage", "local", "--only", "order-paid", "group-failed"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["order-paid: left", "group-failed: left"]
+    with pytest.raises(SystemExit):
+        defaults.main(["install", "--stage", "staging"])
 
 
 def test_a_deployed_install_publishes_the_notices_and_leaves_the_marketing_chains_drafts(dynamodb, monkeypatch):
