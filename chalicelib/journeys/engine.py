@@ -43,7 +43,8 @@ from chalicelib.wechat import WeChat
 log = logging.getLogger(__name__)
 
 KIND = "journey"
-ACTIVE, HOLDOUT, DONE, EXITED, CONVERTED = "active", "holdout", "done", "exited", "converted"
+ACTIVE, DONE, EXITED, CONVERTED = "active", "done", "exited", "converted"
+CONVERTIBLE = (ACTIVE, DONE, EXITED)  # the goal counts within its window, however the steps ended
 MAX_MOVES = d.MAX_STEPS + 2  # every move goes forward: a journey ends within its steps
 PAUSED_RETRY = timedelta(hours=1)  # a paused journey's due users are looked at again this much later
 # A user at a step that decides at once is listed in ``by_due`` this much later too: should every
@@ -52,6 +53,7 @@ PAUSED_RETRY = timedelta(hours=1)  # a paused journey's due users are looked at 
 RESUME_AFTER = timedelta(hours=1)
 WINDOW = (9, 21)  # China hours of the "next send window" delay
 GRANT_REASON = "journey"
+BY_HISTORY = "by_history"  # a send's coupon chosen by the category the user last bought
 
 
 class _Later(Exception):
@@ -119,7 +121,7 @@ def _one(item: list[Any], book: wakeup_rules.WakeupRules, *, wechat: WeChat, now
         journey = next((j for j in store.live() if j.journey_id == item[1]), None)
         if journey is None or journey.status != store.LIVE:
             return ["not_live"]
-        return [enter(journey, item[2], f"{journey.doc.trigger.__struct_config__.tag}:{item[3]}", book,
+        return [enter(journey, item[2], item[3], book,
                       wechat=wechat, now=now, context={"anchor": item[3]},
                       still=_still(journey.doc.trigger, item[2], item[3]))]
     return ["unknown_unit"]
@@ -148,15 +150,14 @@ def enter(journey: store.Live, user_id: str, entry: str, book: wakeup_rules.Wake
     doc, e = journey.doc, journey.doc.entry
     if (e.starts_at is not None and now < e.starts_at) or (e.ends_at is not None and now >= e.ends_at):
         return "outside_dates"
-    held = wakeup_rules.in_holdout(user_id, wakeup_rules.GLOBAL, book.global_holdout_percent) or \
-        wakeup_rules.in_holdout(user_id, f"journey:{journey.journey_id}", e.holdout_percent)
+    held = held_out(user_id, journey.journey_id, e.holdout_percent, book)
     key = f"{journey.journey_id}#{entry}"
-    p = Progress(user_id, key, journey_id=journey.journey_id, version=journey.version,
-                 step=None if held else doc.steps[0].id, seq=0, status=HOLDOUT if held else ACTIVE,
-                 entered_at=now, context=json.dumps(context or {}, ensure_ascii=False, default=str),
-                 goal_until=now + timedelta(days=doc.goal.within_days) if doc.goal else None)
-    if not held:
-        p.due_at, p.due_slot, p.unit = now + RESUME_AFTER, fact_store.slot(now + RESUME_AFTER, user_id), f"{user_id}|{key}"
+    resume = now + RESUME_AFTER
+    p = Progress(user_id, key, journey_id=journey.journey_id, version=journey.version, step=doc.steps[0].id, seq=0,
+                 status=ACTIVE, held=held, entered_at=now,
+                 context=json.dumps(context or {}, ensure_ascii=False, default=str),
+                 goal_until=now + timedelta(days=doc.goal.within_days) if doc.goal else None,
+                 due_at=resume, due_slot=fact_store.slot(resume, user_id), unit=f"{user_id}|{key}")
 
     def build(tx: Transaction) -> None:
         tx.save("progress", p, condition=Progress.key.does_not_exist())
@@ -182,10 +183,16 @@ def enter(journey: store.Live, user_id: str, entry: str, book: wakeup_rules.Wake
         if "still" in exc.failed:
             return "no_longer_due"
         raise
-    stats.add(journey.journey_id, journey.version, user_id, {"entered": 1, "holdout": int(held)})
-    if held:
-        return "holdout"
+    stats.add(journey.journey_id, journey.version, user_id, {"entered": 1, "holdout": int(held is not None)})
     return _run(p, doc, book, wechat=wechat, now=now)
+
+
+def held_out(user_id: str, journey_id: str, percent: int, book: wakeup_rules.WakeupRules) -> str | None:
+    """Why a user is held out of this journey (None: treated). The same hash as the wake-ups',
+    salted by the journey's id: the same users every time they enter."""
+    if wakeup_rules.in_holdout(user_id, wakeup_rules.GLOBAL, book.global_holdout_percent):
+        return wakeup_rules.GLOBAL
+    return "journey" if wakeup_rules.in_holdout(user_id, journey_id, percent) else None
 
 
 def _resume(user_id: str, key: str, book: wakeup_rules.WakeupRules, *, wechat: WeChat, now: datetime) -> str | None:
@@ -227,7 +234,7 @@ def on_fact(user_id: str, fact_key: str, book: wakeup_rules.WakeupRules, *, wech
     props = json.loads(f.props)
     out: list[str] = []
     for p in Progress.query(user_id):
-        if p.status not in (ACTIVE, HOLDOUT) or p.entered_at > f.at:
+        if p.status not in CONVERTIBLE or p.entered_at > f.at:
             continue
         stuck = _run_stuck(p, book, wechat=wechat, now=now)  # this unit, redelivered after a retry
         if stuck is not None:
@@ -237,7 +244,7 @@ def on_fact(user_id: str, fact_key: str, book: wakeup_rules.WakeupRules, *, wech
         if doc.goal is not None and _matches(doc.goal.on, f.name, props) and (p.goal_until is None
                                                                               or f.at <= p.goal_until):
             out.append(_convert(p, f.at))
-        elif p.status == ACTIVE and p.inside == "wait" and p.waiting_for == f.name:
+        elif p.status == ACTIVE and p.inside == "wait" and p.waiting_for == f.name:  # held out too
             step = doc.steps[d.step_index(doc)[p.step]]
             if isinstance(step, d.Wait) and _matches(step.until, f.name, props) \
                     and store.status_of(p.journey_id) == store.LIVE:
@@ -336,26 +343,30 @@ def delay_until(step: d.Delay, now: datetime) -> datetime:
 
 
 def effect_key(p: Progress, step_id: str) -> str:
-    """What a step's effect is keyed by: one per (journey, step, entry), whichever version."""
+    """What a step's effect is keyed by: one per (journey, step, entry), whichever version; for a
+    timed trigger the entry is its anchor, as the wake-ups keyed theirs (``inactive:d3:<day>``)."""
     journey, entry = p.key.split("#", 1)
-    return f"j:{journey}:{step_id}:{entry}"
+    return f"{journey}:{step_id}:{entry}"
 
 
 def _send(p: Progress, doc: d.Journey, step: d.Send, book: wakeup_rules.WakeupRules, *, wechat: WeChat,
           now: datetime) -> tuple[str, dict[str, int], str | None]:
     context = json.loads(p.context)
     user = UserFacts(p.user_id, now)
+    coupon = step.coupon
+    if coupon == BY_HISTORY:  # the coupon of the category the user last bought, as the wake-ups chose
+        coupon = book.category_coupons.get(user.value("last_category") or "", book.general_coupon)
     message = pipeline.Message(
         p.journey_id, step.id, step.template, step.page, step.marketing,
-        lambda coupon: render(step.fields, user=user, context=context, coupon=coupon, journey=doc.name, now=now),
-        coupon=step.coupon, quiet=step.marketing)
+        lambda granted: render(step.fields, user=user, context=context, coupon=granted, journey=doc.name, now=now),
+        coupon=coupon, quiet=step.marketing)
     anchor = context.get("anchor")
     if isinstance(doc.trigger, d.TIMED) and anchor:
         # "Inactive 3 days … 7 days …": a user who came back (ordered, emptied the cart) since
         # entering leaves the journey at its next send, checked in the send's own claim.
         message = dataclasses.replace(message, still=_still(doc.trigger, p.user_id, anchor))
     key = effect_key(p, step.id)
-    decision = pipeline.deliver(p.user_id, key, message, book, openid=None, wechat=wechat, now=now, held=None)
+    decision = pipeline.deliver(p.user_id, key, message, book, openid=None, wechat=wechat, now=now, held=p.held)
     if decision == "retry":
         return decision, {}, None
     if decision == "no_longer_due":
@@ -365,6 +376,8 @@ def _send(p: Progress, doc: d.Journey, step: d.Send, book: wakeup_rules.WakeupRu
         return decision, {}, step.id if state == "sent" else None
     if decision == "sent":
         return decision, {f"sent:{step.id}": 1}, step.id
+    if decision == "holdout":
+        return decision, {f"holdout:{step.id}": 1}, None
     state, reason = pipeline.outcome(p.user_id, key)
     return decision, {f"{state}:{step.id}:{reason or 'unknown'}": 1}, None
 
@@ -382,6 +395,8 @@ def _instant(p: Progress, doc: d.Journey, step: d.Step, at: int, now: datetime
     if isinstance(step, d.RandomSplit):
         variant = pick(step, effect_key(p, step.id))
         return variant.next, {f"variant:{step.id}:{variant.name}": 1}, {f"variant:{step.id}": variant.name}
+    if isinstance(step, (d.Grant, d.SetFlag)) and p.held:
+        return nxt, {f"holdout:{step.id}": 1}, None
     if isinstance(step, d.Grant):
         key = effect_key(p, step.id)
         if step.coupon is not None:
@@ -498,14 +513,14 @@ def _finish(p: Progress, status: str, now: datetime, *, counts: dict[str, int] |
 
 def _convert(p: Progress, at: datetime) -> str:
     """The goal happened: the journey ends for the user, counted to the last send that reached them."""
-    treated = p.status == ACTIVE
+    treated = p.held is None
     counts = {"converted": 1, f"converted:{p.last_step}": 1} if treated and p.last_step else \
         {"converted": 1} if treated else {"holdout_converted": 1}
     if p.inside:
         counts["waiting"] = counts[f"waiting:{p.step}"] = -1
     actions = [Progress.status.set(CONVERTED), Progress.converted_at.set(at), Progress.step.remove(),
                Progress.seq.set(int(p.seq) + 1), *_clear()]
-    if not _update(p, actions, (Progress.seq == int(p.seq)) & Progress.status.is_in(ACTIVE, HOLDOUT), counts):
+    if not _update(p, actions, (Progress.seq == int(p.seq)) & Progress.status.is_in(*CONVERTIBLE), counts):
         return "moved_elsewhere"
     return "converted" if treated else "holdout_converted"
 

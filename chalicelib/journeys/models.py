@@ -76,7 +76,11 @@ class Progress(Model):
     step = UnicodeAttribute(null=True)  # the step the user is at (None: finished)
     inside = UnicodeAttribute(null=True)  # "delay" | "wait": inside that step, not yet through it
     seq = NumberAttribute(default=0)
-    status = UnicodeAttribute()  # active | holdout | done | exited | converted | ended
+    status = UnicodeAttribute()  # active | done | exited | converted
+    # Held out (``all``: the universal control group; ``journey``: this journey's): the user walks
+    # the steps like the others, every send recorded as held out and nothing sent or granted, so
+    # each step, and the goal, compare treated with held out (intention to treat).
+    held = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
     due_slot = UnicodeAttribute(null=True)
     unit = UnicodeAttribute(null=True)

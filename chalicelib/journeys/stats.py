@@ -7,7 +7,7 @@ finds its decision made and adds nothing). The decisions themselves (``sends``, 
 the record; these counters are what the console reads without a scan.
 
 Names: ``entered``, ``holdout``, ``done``, ``exited``, ``converted``, ``holdout_converted``,
-``reached:<step>``, ``sent:<step>``, ``skipped:<step>:<reason>``, ``failed:<step>:<reason>``,
+``reached:<step>``, ``sent:<step>``, ``holdout:<step>`` (what a held-out user would have been sent), ``skipped:<step>:<reason>``, ``failed:<step>:<reason>``,
 ``variant:<step>:<name>``, ``waiting`` and ``waiting:<step>`` (up on entering a delay or wait,
 down on leaving it).
 """
@@ -87,6 +87,7 @@ def report(journey_id: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
         out_steps.append({
             "id": sid, "type": step["type"], "name": step.get("name", ""),
             "reached": total[f"reached:{sid}"], "waiting": max(0, total[f"waiting:{sid}"]), "sent": total[f"sent:{sid}"],
+            "heldOut": total[f"holdout:{sid}"],
             "converted": total[f"converted:{sid}"],
             "skipped": _by_prefix(total, f"skipped:{sid}:"), "failed": _by_prefix(total, f"failed:{sid}:"),
             "variants": _by_prefix(total, f"variant:{sid}:"),

@@ -97,6 +97,8 @@ def test_splits_route_by_user_facts_and_random_variants_are_fixed_per_user(dynam
 
 
 def test_the_holdout_gets_nothing_and_the_goal_counts_conversions_on_both_sides_with_the_lift(dynamodb, sandbox):
+    from chalicelib.wakeup.models import Send
+
     name, paid = unique("ev"), unique("paid")
     journey = publish({**on_event(name, [send("offer", "回购券已到账"), {"type": "delay", "id": "d", "days": 7},
                                          send("late", "最后机会")]),
@@ -106,7 +108,7 @@ def test_the_holdout_gets_nothing_and_the_goal_counts_conversions_on_both_sides_
     for user in users:
         happen(user, name, NOW)
     tick(NOW)
-    held = [u for u in users if progress(u, journey)[0].status == "holdout"]
+    held = [u for u in users if progress(u, journey)[0].held == "journey"]
     treated = [u for u in users if u not in held]
     assert held and treated
     assert not any(texts(sandbox, u) for u in held)
@@ -122,6 +124,9 @@ def test_the_holdout_gets_nothing_and_the_goal_counts_conversions_on_both_sides_
     assert (figures["entered"], figures["holdout"]) == (16, len(held))
     assert (figures["converted"], figures["holdoutConverted"]) == (1, 1)
     assert figures["steps"][0]["converted"] == 1  # attributed to the last send that reached the user
+    # The held-out walk the steps too, each send recorded as held out: a step's lift is measurable.
+    assert figures["steps"][0]["heldOut"] == len(held) and figures["steps"][2]["heldOut"] == len(held) - 1
+    assert {s.state for u in held for s in Send.query(u)} == {"holdout"}
     assert figures["lift"]["treatedN"] == len(treated) and figures["lift"]["ci95"] is not None
 
 
@@ -194,7 +199,7 @@ def test_fields_come_from_the_coupon_granted_and_a_value_wechat_would_refuse_is_
     tick(NOW)
     [message] = [m for m in sandbox.messages if m["user"] == user.removeprefix("u-")]
     assert message["data"]["thing2"]["value"] and message["data"]["thing2"]["value"] != "点击查看"
-    refused = Send.get(user, f"j:{journey}:paid:" + progress(user, journey)[0].key.split("#", 1)[1])
+    refused = Send.get(user, f"{journey}:paid:" + progress(user, journey)[0].key.split("#", 1)[1])
     assert (refused.state, refused.reason) == ("failed", "template_data")
     assert int(Consent.get(user, "tpl_benefit_arrived").credits) == 2  # the refused send's credit is kept
 
@@ -343,3 +348,29 @@ def test_the_same_unit_on_four_workers_at_once_enters_and_sends_once(dynamodb, s
     figures = stats.report(journey, store.body_of(journey, 1)["steps"])
     assert figures["entered"] == 1 and [s["sent"] for s in figures["steps"]] == [1, 0, 1]
     assert facts.get(user, fact) is not None
+
+
+def test_a_user_who_finished_the_steps_still_converts_within_the_goal_window_and_by_history_picks_the_coupon(
+        dynamodb, sandbox):
+    from chalicelib.coupons.models import Coupon
+    from chalicelib.events.models import Activity
+
+    name, paid = unique("ev"), unique("paid")
+    journey = publish({**on_event(name, [send("pack", "专属福利已到账", coupon="by_history")]),
+                       "goal": {"on": {"kind": "event", "name": paid}, "withinDays": 3}}, NOW)
+    tea, other, late = person(sandbox, NOW), person(sandbox, NOW), person(sandbox, NOW)
+    Activity(tea).update(actions=[Activity.last_category.set("tea")])
+    for user in (tea, other, late):
+        happen(user, name, NOW)
+    tick(NOW)
+    assert [p.status for p in progress(tea, journey)] == ["done"]
+    happen(tea, paid, NOW + timedelta(days=2))
+    happen(late, paid, NOW + timedelta(days=4))  # after the goal's window: not a conversion
+    tick(NOW + timedelta(days=2))
+    tick(NOW + timedelta(days=4))
+    assert [p.status for p in progress(tea, journey)] == ["converted"]
+    assert [p.status for p in progress(late, journey)] == ["done"]
+    granted = {u: [c.template_id for c in Coupon.query(u)] for u in (tea, other)}
+    assert granted == {tea: ["wakeup-tea"], other: ["wakeup-general"]}
+    figures = stats.report(journey, store.body_of(journey, 1)["steps"])
+    assert figures["converted"] == 1 and figures["steps"][0]["converted"] == 1
