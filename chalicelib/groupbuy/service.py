@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 OPEN, SUCCEEDED, FAILED = "open", "succeeded", "failed"
 RESERVED, PAID, EXPIRED, REFUNDED = "reserved", "paid", "expired", "refunded"
 LEADER, MEMBER = "leader", "member"
+STAND_IN = "gone-"  # the user id an erased member's seat keeps
 PAY_ATTEMPTS = 8
 JOB = "groupbuy-close"
 FIRST_LOOK_BACK = timedelta(hours=48)  # where a job with no checkpoint starts reading
@@ -323,6 +324,8 @@ def _result_facts(tx: Transaction, g: Group, fact: str, paid: list[tuple[str, st
     once, so its facts are written once, and no crash between the two can lose them. At most
     ``size`` (≤ 10) items."""
     for user_id, order_id in paid:
+        if user_id.startswith(STAND_IN):  # an erased member's seat (``forget``): no one to tell
+            continue
         journey_facts.in_transaction(tx, user_id, fact, g.group_id, now=now, props={
             "groupId": g.group_id, "activityId": g.activity_id, "productId": g.product_id, "orderId": order_id,
             "amount": int(g.group_price)})
@@ -529,7 +532,7 @@ def forget(user_id: str) -> None:
     and history: each seat passes to an anonymous stand-in, without nickname or avatar."""
     for key in GroupMember.by_user.query(user_id):
         seat = GroupMember.get(key.group_id, user_id)
-        stand_in = "gone-" + uuid.uuid4().hex[:12]
+        stand_in = STAND_IN + uuid.uuid4().hex[:12]
         copy = {name: getattr(seat, name) for name in ("activity_id", "role", "state", "pay_by", "order_id",
                                                        "joined_at", "pay_bucket")}
 

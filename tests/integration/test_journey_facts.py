@@ -175,3 +175,19 @@ def test_the_hourly_journey_run_looks_for_expired_bargains_only_while_a_journey_
 
     assert "bargain-expired" in out
     assert fact(b.owner_id, "bargain_expired", b.bargain_id) is not None
+
+
+def test_an_erased_members_seat_gets_no_fact(dynamodb):
+    now = config.utcnow()
+    leader = opened(activity(size=2), now=now)
+    member = join(leader.group.group_id, now=now)
+    gb.pay(leader.order_ref, "mo-l", now=now)
+    gb.forget(leader.member.user_id)  # the leader erased their account; their paid seat stays, anonymous
+
+    gb.pay(member.order_ref, "mo-m", now=now)
+
+    group_id = leader.group.group_id
+    assert gb.group(group_id).state == gb.SUCCEEDED
+    assert fact(member.member.user_id, "group_succeeded", group_id) is not None
+    stand_in = next(m.user_id for m in gb.GroupMember.query(group_id) if m.user_id != member.member.user_id)
+    assert stand_in.startswith(gb.STAND_IN) and not list(Fact.query(stand_in))
