@@ -19,7 +19,7 @@ JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
 TYPES = {
     # The console's own code and its message catalogues (one per language).
     "console.js": JS, "core.js": JS, "overview.js": JS, "coupons.js": JS, "campaigns.js": JS, "owner.js": JS, "products.js": JS, "jobs.js": JS, "members.js": JS,
-    "rules.js": JS, "alerts.js": JS,
+    "rules.js": JS, "alerts.js": JS, "journeys.js": JS,
     "console.css": CSS,
     "messages.zh-CN.js": JS, "messages.en.js": JS,
     # Vendored from npm by `make vendor` (a test checks them against node_modules).
