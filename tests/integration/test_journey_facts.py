@@ -167,14 +167,18 @@ def test_the_hourly_journey_run_looks_for_expired_bargains_only_while_a_journey_
     store.forget_cache()
     if "fact:bargain_expired" not in store.watched_facts():
         assert "bargain-expired" not in runs.enter(now=now)
-    publish({"name": "砍价过期挽回", "trigger": {"kind": "fact", "fact": "bargain_expired"},
-             "steps": [send("s")], "entry": {"holdoutPercent": 0}}, now)
-    b = started(duration_minutes=60)
+    journey = publish({"name": "砍价过期挽回", "trigger": {"kind": "fact", "fact": "bargain_expired"},
+                       "steps": [send("s")], "entry": {"holdoutPercent": 0}}, now)
+    try:
+        b = started(duration_minutes=60)
 
-    out = runs.enter(now=now + timedelta(minutes=61))
+        out = runs.enter(now=now + timedelta(minutes=61))
 
-    assert "bargain-expired" in out
-    assert fact(b.owner_id, "bargain_expired", b.bargain_id) is not None
+        assert "bargain-expired" in out
+        assert fact(b.owner_id, "bargain_expired", b.bargain_id) is not None
+    finally:  # other tests' facts must not enter it
+        store.set_status(journey, store.PAUSED, now=now, by="test")
+        store.forget_cache()
 
 
 def test_an_erased_members_seat_gets_no_fact(dynamodb):
