@@ -109,6 +109,17 @@ class ByLastOrder(GlobalSecondaryIndex):
     user_id = UnicodeAttribute(range_key=True)
 
 
+class ByFirstOrder(GlobalSecondaryIndex):
+    """Journeys triggered N days after a user's first order ("首次购买后3天…")."""
+
+    class Meta:
+        index_name = "by_first_order"
+        projection = IncludeProjection(["openid"])
+
+    first_order_day = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
 class Activity(Model):
     Meta = meta("activity")
     user_id = UnicodeAttribute(hash_key=True)
@@ -136,6 +147,7 @@ class Activity(Model):
     by_last_active = ByLastActive()
     by_cart_hour = ByCartHour()
     by_last_order = ByLastOrder()
+    by_first_order = ByFirstOrder()
 
 
 class EventCount(Model):

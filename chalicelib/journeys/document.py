@@ -77,6 +77,12 @@ class SinceLastOrder(_Base, tag="since_last_order"):
     days: Annotated[int, msgspec.Meta(ge=1, le=365)]
 
 
+class SinceFirstOrder(_Base, tag="since_first_order"):
+    """``days`` days since the user's first paid order, whatever they did since."""
+
+    days: Annotated[int, msgspec.Meta(ge=1, le=365)]
+
+
 class EnteredSegment(_Base, tag="segment"):
     """The user entered a saved segment ([12/16]): accepted by the schema, refused on save until
     segments exist, so documents written now keep their meaning then."""
@@ -84,8 +90,8 @@ class EnteredSegment(_Base, tag="segment"):
     segment: Name
 
 
-Trigger = OnEvent | OnFact | Inactive | CartLeft | SinceLastOrder | EnteredSegment
-TIMED = (Inactive, CartLeft, SinceLastOrder)  # found by a scheduled read of an index, not by a fact
+Trigger = OnEvent | OnFact | Inactive | CartLeft | SinceLastOrder | SinceFirstOrder | EnteredSegment
+TIMED = (Inactive, CartLeft, SinceLastOrder, SinceFirstOrder)  # found by a scheduled read of an index, not by a fact
 
 
 class Entry(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):

@@ -20,7 +20,7 @@ def would_enter(doc: d.Journey, *, now: datetime) -> dict[str, Any]:
 
         _, slices = candidates(t, now, 0)
         index = {d.Inactive: Activity.by_last_active, d.CartLeft: Activity.by_cart_hour,
-                 d.SinceLastOrder: Activity.by_last_order}[type(t)]
+                 d.SinceLastOrder: Activity.by_last_order, d.SinceFirstOrder: Activity.by_first_order}[type(t)]
         return {"count": sum(index.count(part.anchor) for part in slices), "basis": "index",
                 "day": today.isoformat()}
     yesterday = (today - timedelta(days=1)).isoformat()

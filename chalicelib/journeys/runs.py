@@ -125,5 +125,6 @@ def candidates(trigger: Any, now: datetime, catch_up_days: int) -> tuple[str, li
         return hour_bucket(now), [wakeup._Slice(None, h, wakeup._after(Activity.by_cart_hour, h, Activity.user_id))
                                   for h in hours]
     days = [(today - timedelta(days=trigger.days + back)).isoformat() for back in range(catch_up_days + 1)]
-    index = Activity.by_last_active if isinstance(trigger, d.Inactive) else Activity.by_last_order
+    index = {d.Inactive: Activity.by_last_active, d.SinceLastOrder: Activity.by_last_order,
+             d.SinceFirstOrder: Activity.by_first_order}[type(trigger)]
     return today.isoformat(), [wakeup._Slice(None, day, wakeup._after(index, day, Activity.user_id)) for day in days]

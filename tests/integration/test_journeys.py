@@ -374,3 +374,24 @@ def test_a_user_who_finished_the_steps_still_converts_within_the_goal_window_and
     assert granted == {tea: ["wakeup-tea"], other: ["wakeup-general"]}
     figures = stats.report(journey, store.body_of(journey, 1)["steps"])
     assert figures["converted"] == 1 and figures["steps"][0]["converted"] == 1
+
+
+def test_days_since_the_first_order_enters_first_time_buyers_of_that_day(dynamodb, sandbox):
+    from chalicelib import fanout
+    from chalicelib.events.models import Activity
+    from chalicelib.journeys import runs
+
+    journey = publish({"name": "首单后3天", "trigger": {"kind": "since_first_order", "days": 3},
+                       "entry": {"holdoutPercent": 0}, "steps": [send("review", "来评价一下吧", marketing=False)]},
+                      NOW + timedelta(days=300), journey_id=unique("first"))
+    at = NOW + timedelta(days=300)  # a day no other test's first orders fall on
+    try:
+        buyer, earlier = person(sandbox, at), person(sandbox, at)
+        Activity(buyer).update(actions=[Activity.first_order_day.set("2028-11-24")])  # 3 China days before
+        Activity(earlier).update(actions=[Activity.first_order_day.set("2028-11-20")])
+        runs.enter(now=at)
+        fanout.drain(now=at)
+        assert texts(sandbox, buyer) == ["来评价一下吧"] and texts(sandbox, earlier) == []
+    finally:
+        store.set_status(journey, store.PAUSED, now=at, by="test")
+        store.forget_cache()
