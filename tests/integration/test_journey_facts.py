@@ -57,6 +57,24 @@ def test_a_login_retried_after_the_fact_was_lost_records_it(dynamodb, sandbox):
     assert fact(session.user_id, "signup", session.user_id) is not None
 
 
+def test_an_erased_account_that_logs_in_again_is_no_new_signup(dynamodb, sandbox):
+    from chalicelib import kept_limits
+    from chalicelib.auth import service
+    from chalicelib.auth import store as auth_store
+    from tests.conftest import fresh
+
+    wechat, name = get_wechat(), "jf" + uuid.uuid4().hex[:8]
+    first = service.login(fresh("demo", name), wechat=wechat, now=config.utcnow())
+    kept_limits.remember(first.user_id, now=config.utcnow())  # what an erasure keeps, then deletes the rest
+    auth_store.delete_user(first.user_id)
+    facts.forget(first.user_id)
+
+    back = service.login(fresh("demo", name), wechat=wechat, now=config.utcnow())
+
+    assert back.user_id == first.user_id and back.is_new
+    assert fact(back.user_id, "signup", back.user_id) is None
+
+
 def test_the_completing_payment_records_group_succeeded_for_every_member_who_paid(dynamodb):
     now = config.utcnow()
     aid = activity(size=3)
