@@ -150,7 +150,9 @@ def enter(journey: store.Live, user_id: str, entry: str, book: wakeup_rules.Wake
     doc, e = journey.doc, journey.doc.entry
     if (e.starts_at is not None and now < e.starts_at) or (e.ends_at is not None and now >= e.ends_at):
         return "outside_dates"
-    held = held_out(user_id, journey.journey_id, e.holdout_percent, book)
+    # A journey of service notices only (an order paid, shipped) holds no one out: not even the
+    # universal control group goes without the notices about their own orders.
+    held = held_out(user_id, journey.journey_id, e.holdout_percent, book) if d.marketing(doc) else None
     key = f"{journey.journey_id}#{entry}"
     resume = now + RESUME_AFTER
     p = Progress(user_id, key, journey_id=journey.journey_id, version=journey.version, step=doc.steps[0].id, seq=0,
@@ -234,7 +236,7 @@ def on_fact(user_id: str, fact_key: str, book: wakeup_rules.WakeupRules, *, wech
     props = json.loads(f.props)
     out: list[str] = []
     for p in Progress.query(user_id):
-        if p.status not in CONVERTIBLE or p.entered_at > f.at:
+        if p.status not in CONVERTIBLE or p.entered_at >= f.at:  # the entry's own fact is no conversion
             continue
         stuck = _run_stuck(p, book, wechat=wechat, now=now)  # this unit, redelivered after a retry
         if stuck is not None:

@@ -395,3 +395,25 @@ def test_days_since_the_first_order_enters_first_time_buyers_of_that_day(dynamod
     finally:
         store.set_status(journey, store.PAUSED, now=at, by="test")
         store.forget_cache()
+
+
+def test_a_journey_of_service_notices_holds_no_one_out_not_even_the_universal_control_group(dynamodb, sandbox):
+    from chalicelib import rulebook
+    from chalicelib.wakeup import service as wakeup
+
+    name = unique("ev")
+    journey = publish({**on_event(name, [send("notice", "订单已发货", marketing=False)]),
+                       "entry": {"holdoutPercent": 50}}, NOW)
+    before = rulebook.get(wakeup.RULES_NAME)
+    rulebook.put(wakeup.RULES_NAME, {**(before or {}), "globalHoldoutPercent": 50}, now=NOW)
+    rulebook.forget_cache()
+    try:
+        users = [person(sandbox, NOW) for _ in range(8)]
+        for user in users:
+            happen(user, name, NOW)
+        tick(NOW)
+    finally:
+        rulebook.put(wakeup.RULES_NAME, before or {}, now=NOW)
+        rulebook.forget_cache()
+    assert all(texts(sandbox, u) == ["订单已发货"] for u in users)
+    assert stats.report(journey, store.body_of(journey, 1)["steps"])["holdout"] == 0
