@@ -11,7 +11,7 @@
   const { html, t } = H;
   const API = "operator/journeys/";
   const ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
-  const TRIG = { event: { name: "" }, fact: { fact: "order_paid" }, inactive: { days: 30 }, cart: { hours: 24 }, since_last_order: { days: 30 }, segment: { segment: "" } };
+  const TRIG = { event: { name: "" }, fact: { fact: "order_paid" }, inactive: { days: 30 }, cart: { hours: 24 }, since_last_order: { days: 30 }, since_first_order: { days: 7 }, segment: { segment: "" } };
   // What each object's form holds, "name:kind": "[" a list of the objects of that name, "to" a later
   // step ("to?": or, left empty, the next one), "on" an event or fact; the other kinds are KIND's.
   const SPEC = {
@@ -61,9 +61,10 @@
     useEffect(() => { if (id) load(); }, []);
     useEffect(() => {
       let live = true;
-      const timer = d && setTimeout(() => H.api("POST", `${API}${ID.test(jid) ? jid : "draft"}/check`, body(d)).then((a) => {
-        if (live) { setProbs(a.problems); setWould(a.wouldEnter); }
-      }, () => {}), 350);
+      // A body without a journey's shape is 422, its message naming the path.
+      const timer = d && setTimeout(() => H.api("POST", `${API}${ID.test(jid) ? jid : "draft"}/check`, body(d))
+        .then((a) => [a.problems, a.wouldEnter], (e) => [[{ message: e.status === 422 ? e.detail : H.explain(e) }]])
+        .then(([p, w]) => { if (live) { setProbs(p); setWould(w); } }), 350);
       return () => { live = false; clearTimeout(timer); };
     }, [d]);
     if (!d) return status(msg[1]);

@@ -350,6 +350,7 @@
  "jn.kind.fact": "Fact",
  "jn.kind.inactive": "Inactive",
  "jn.kind.segment": "Segment",
+ "jn.kind.since_first_order": "Since first order",
  "jn.kind.since_last_order": "Since last order",
  "jn.new": "New journey",
  "jn.nextStep": "next step",

@@ -350,6 +350,7 @@
  "jn.kind.fact": "业务事实",
  "jn.kind.inactive": "未活跃",
  "jn.kind.segment": "进入人群",
+ "jn.kind.since_first_order": "首单后",
  "jn.kind.since_last_order": "距上次下单",
  "jn.new": "新建旅程",
  "jn.nextStep": "下一步",
