@@ -7,7 +7,9 @@ progress items are written directly (as ``engine._inside`` leaves them), then:
 - The tick (``runs.tick``) over that minute: what it reads grows with who is due, nothing else.
   The floor is the due users themselves (a unit cannot be enqueued without reading its index
   entry once). Printed: index items read (``TickReport.read``) per due user, target <= 1.05; the
-  tick's seconds and the pages it enqueued; and every due user on the queue exactly once.
+  tick's seconds and the pages it enqueued; every due user on the queue exactly once; and the
+  same minute read again without enqueuing (moto's SQS slows as its queue grows: at 100,000 due
+  users most of the tick's time is the emulator's, which SQS itself would not spend).
 - The workers, each a process of its own as a Lambda is, on the tick's own pages from the queue:
   sends per second of one worker, then of four at once on the same machine (two cores shared
   with DynamoDB Local, SQS and the WeChat sandbox), and the reads a unit costs them.
@@ -194,6 +196,14 @@ def _measure(sandbox) -> None:
     queue.client().purge_queue(QueueUrl=queue.url())
     enqueued = sorted(f"{u}|{k}" for p in pages for _, u, k in p.items)
     say(f"  on the queue: {on_queue:,} pages; every due user once: {enqueued == units}")
+    # The same minute read again without enqueuing: what is the index's, what the queue's. moto's
+    # SQS slows as its queue grows (2,000 pages: most of the tick); SendMessageBatch on SQS does not.
+    started = time.perf_counter()
+    again = runs.TickReport()
+    runs._minute(DUE_AT, clock, again)
+    reading = time.perf_counter() - started
+    say(f"  the tick's reading alone: {again.read:,} items in {reading:.1f} s; its other {max(0.0, ticked - reading):.1f} s"
+        f" were spent waiting on moto's SQS")
     one, four = pages[:SAMPLE_PAGES[1]], pages[SAMPLE_PAGES[1]:SAMPLE_PAGES[1] + SAMPLE_PAGES[4]]
     seconds1, decisions1, calls1 = _work(one, 1, clock)
     seconds4, decisions4, calls4 = _work(four, 4, clock)
