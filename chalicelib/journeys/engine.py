@@ -28,6 +28,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import fanout
+from chalicelib.auth import accounts
 from chalicelib.config import CHINA
 from chalicelib.journeys import document as d
 from chalicelib.journeys import facts as fact_store
@@ -174,10 +175,16 @@ def enter(journey: store.Live, user_id: str, entry: str, book: wakeup_rules.Wake
             tx.update("entry_limit", guard, actions=actions)
         if still is not None:
             still(tx)
+        # No place in a journey for an account that is gone or being erased (a fact the order
+        # system reports after the erasure): nothing personal is written back for it.
+        model, key, active = accounts.still_active(user_id)
+        tx.check("account", model, key, condition=active)
 
     try:
         run(build)
     except Cancelled as exc:
+        if "account" in exc.failed:
+            return "gone"
         if "progress" in exc.failed:  # a redelivered unit: go on from where the first one stopped
             return _resume(user_id, p.key, book, wechat=wechat, now=now) or "already_entered"
         if "entry_limit" in exc.failed:

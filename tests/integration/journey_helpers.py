@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import fanout, jobs
+from chalicelib.auth.models import User
 from chalicelib.config import china_day
 from chalicelib.events.models import Activity
 from chalicelib.journeys import facts, runs, store
@@ -41,6 +42,7 @@ def person(sandbox, now: datetime, *, credits: int = 3, idle_days: int = 0) -> s
     name = "j" + uuid.uuid4().hex[:10]
     user_id = "u-" + name
     wx = sandbox.user(name)
+    account(user_id, wx.openid, now)
     last = (china_day(now) - timedelta(days=idle_days)).isoformat()
     Activity(user_id, first_seen_day="2029-01-01", last_active_day=last, active_day_set={last},
              openid=wx.openid).save()
@@ -50,6 +52,11 @@ def person(sandbox, now: datetime, *, credits: int = 3, idle_days: int = 0) -> s
             Consent.updated_at.set(now)])
         sandbox.consent[(wx.openid, TEMPLATE)] += credits
     return user_id
+
+
+def account(user_id: str, openid: str, now: datetime) -> None:
+    """The user's account: a journey admits only a user whose account is there and not being erased."""
+    User(user_id, openid=openid, session_key="test-session-key", first_seen=now, last_active=now).save()
 
 
 def happen(user_id: str, name: str, now: datetime, **props: Any) -> None:

@@ -195,16 +195,16 @@ def test_wechat_failing_and_rate_limiting_delays_sends_but_every_treated_user_ge
     entering = settle(delays, clock)
     entering.add(first)
 
-    held = [u for u in users if progress(u, journey)[0].status == "holdout"]
+    held = [u for u in users if progress(u, journey)[0].held]  # they walk the steps, sent nothing
     treated = [u for u in users if u not in held]
     assert held and treated
     assert entering.decisions["retry"] > 0 and entering.given_up == 0
     assert [texts(sandbox, u) for u in treated] == [["第一步"]] * len(treated)
-    assert {(p.step, p.inside) for u in treated for p in progress(u, journey)} == {("wait", "delay")}
+    assert {(p.step, p.inside) for u in users for p in progress(u, journey)} == {("wait", "delay")}
 
     # The delay ends for each at its own minute (their first sends went out over the retries).
     sandbox.send_quota = 5
-    clock = ticked(due(treated, journey))
+    clock = ticked(due(users, journey))
     second = fanout.drain(now=clock)
     assert second.stopped == "rate_limited"
     sandbox.send_quota = None
@@ -215,10 +215,11 @@ def test_wechat_failing_and_rate_limiting_delays_sends_but_every_treated_user_ge
     assert [texts(sandbox, u) for u in treated] == [["第一步", "第二步"]] * len(treated)
     assert not any(texts(sandbox, u) for u in held)
     assert {p.status for u in treated for p in progress(u, journey)} == {"done"}
-    assert {p.status for u in held for p in progress(u, journey)} == {"holdout"}
+    assert {p.status for u in held for p in progress(u, journey)} == {"done"}
     figures = stats.report(journey, store.body_of(journey, 1)["steps"])
-    assert (figures["entered"], figures["holdout"], figures["done"]) == (20, len(held), len(treated))
+    assert (figures["entered"], figures["holdout"], figures["done"]) == (20, len(held), 20)
     assert [s["sent"] for s in figures["steps"]] == [len(treated), 0, len(treated)]
+    assert [s["heldOut"] for s in figures["steps"]] == [len(held), 0, len(held)]
     pause(journey, now)
 
 
@@ -227,9 +228,10 @@ def _consenting(sandbox, name: str, now: datetime) -> str:
     from chalicelib.config import china_day
     from chalicelib.events.models import Activity
     from chalicelib.wakeup.models import Consent
-    from tests.integration.journey_helpers import TEMPLATE
+    from tests.integration.journey_helpers import TEMPLATE, account
 
     user_id, wx = "u-" + name, sandbox.user(name)
+    account(user_id, wx.openid, now)
     today = china_day(now).isoformat()
     Activity(user_id, first_seen_day="2029-01-01", last_active_day=today, active_day_set={today},
              openid=wx.openid).save()

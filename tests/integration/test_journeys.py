@@ -240,6 +240,13 @@ def test_erasure_removes_a_users_places_entries_and_facts(dynamodb, sandbox):
     assert not list(Progress.query(user)) and not list(Fact.query(user)) and not list(EntryGuard.query(user))
     tick(NOW + timedelta(days=1, minutes=2))  # the due unit finds nothing: no send to an erased user
     assert texts(sandbox, user) == []
+    from chalicelib.auth.models import User
+
+    User(user).update(actions=[User.erasing.set(NOW)])  # as the erasure marks the account first
+    happen(user, name, NOW + timedelta(hours=1))  # the order system reports after the erasure
+    tick(NOW + timedelta(hours=1))
+    assert not list(Progress.query(user))  # no place in a journey for an account being erased
+
 
 
 def test_a_user_whose_unit_the_queue_gave_up_on_is_found_by_the_tick_an_hour_later_and_sent_once(
