@@ -82,9 +82,21 @@ class ScheduleLoop:
         return ran
 
     def _loop(self) -> None:
+        while not self._stop.is_set() and not _tables_made():
+            self._stop.wait(self._poll)  # nothing runs (or logs) before the stack has made its tables
         while not self._stop.is_set():
             self.once()
             self._stop.wait(self._poll)
+
+
+def _tables_made() -> bool:
+    """The stack makes the tables while this process starts, in ``MODELS`` order: the last one made."""
+    from chalicelib.tables import MODELS
+
+    try:
+        return MODELS[-1].exists()
+    except Exception:  # noqa: BLE001  the database itself may still be starting
+        return False
 
 
 def enabled() -> bool:
