@@ -39,29 +39,8 @@ ITEMS_TARGET = 1.05
 
 
 def run() -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    from devstack.dynamodb_local import free_port
-
-    sqs_port = free_port()
-    sqs = ThreadedMotoServer(ip_address="127.0.0.1", port=sqs_port, verbose=False)
-    sqs.start()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per SQS request otherwise
-    try:
-        with local.dynamodb_local(env={"HUILIU_SQS_ENDPOINT": f"http://127.0.0.1:{sqs_port}"}), \
-                local.wechat_sandbox() as sandbox:
-            from infra import queues
-            from infra.seed import seed
-            from infra.tables import create_all
-
-            create_all()
-            seed()
-            os.environ["HUILIU_QUEUE_URL"] = queues.create()
-            _measure(sandbox)
-    finally:
-        sqs.stop()
+    with local.fanout_stack() as sandbox:
+        _measure(sandbox)
 
 
 def _journey() -> str:

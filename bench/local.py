@@ -39,3 +39,31 @@ def wechat_sandbox() -> Iterator[Any]:
         yield sandbox
     finally:
         server.shutdown()
+
+
+@contextmanager
+def fanout_stack() -> Iterator[Any]:
+    """DynamoDB Local with the tables made and the demo seed, a queue on a moto SQS server, and the
+    sandbox: what a fanned-out job runs on. Yields the sandbox."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    from devstack.dynamodb_local import free_port
+
+    sqs_port = free_port()
+    sqs = ThreadedMotoServer(ip_address="127.0.0.1", port=sqs_port, verbose=False)
+    sqs.start()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per SQS request otherwise
+    try:
+        with dynamodb_local(env={"HUILIU_SQS_ENDPOINT": f"http://127.0.0.1:{sqs_port}"}), wechat_sandbox() as sandbox:
+            from infra import queues
+            from infra.seed import seed
+            from infra.tables import create_all
+
+            create_all()
+            seed()
+            os.environ["HUILIU_QUEUE_URL"] = queues.create()
+            yield sandbox
+    finally:
+        sqs.stop()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import time
 import uuid
 from collections import Counter
@@ -38,29 +37,8 @@ WECHAT_DAILY = 10_000_000  # subscribeMessage.send calls a day, a mini-program w
 
 
 def run() -> str:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    from devstack.dynamodb_local import free_port
-
-    sqs_port = free_port()
-    sqs = ThreadedMotoServer(ip_address="127.0.0.1", port=sqs_port, verbose=False)
-    sqs.start()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per SQS request otherwise
-    try:
-        with local.dynamodb_local(env={"HUILIU_SQS_ENDPOINT": f"http://127.0.0.1:{sqs_port}"}), \
-                local.wechat_sandbox() as sandbox:
-            from infra import queues
-            from infra.seed import seed
-            from infra.tables import create_all
-
-            create_all()
-            seed()
-            os.environ["HUILIU_QUEUE_URL"] = queues.create()
-            return _measure(sandbox)
-    finally:
-        sqs.stop()
+    with local.fanout_stack() as sandbox:
+        return _measure(sandbox)
 
 
 def _population(sandbox, consenting: int) -> tuple[list[str], float]:
