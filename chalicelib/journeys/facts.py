@@ -14,11 +14,10 @@ import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.config import china_day
 from chalicelib.journeys.models import DUE_SHARDS, Fact
-from chalicelib.store import raw
+from chalicelib.auth import accounts
+from chalicelib.store.transactions import Cancelled, Transaction, run
 
 KEPT = timedelta(days=7)
 LAG = timedelta(minutes=1)  # a minute is read once it is this far past: the index is eventually consistent
@@ -34,16 +33,21 @@ def minute(instant: datetime) -> str:
 
 
 def record(user_id: str, name: str, ref: str, *, now: datetime, props: dict[str, Any] | None = None) -> bool:
-    """Record a fact once; False when it was recorded before. A storage failure raises: the
-    caller's route answers 503 and its retry records the fact (recording is idempotent)."""
+    """Record a fact once; False when it was recorded before, or when the account is gone or
+    being erased (the order system may report an order after its user's erasure: nothing personal
+    is written back for them). A storage failure raises: the caller's route answers 503 and its
+    retry records the fact (recording is idempotent)."""
     item = _item(user_id, name, ref, now=now, props=props)
+    model, key, active = accounts.still_active(user_id)
+
+    def build(tx: Transaction) -> None:
+        tx.save("fact", item, condition=Fact.key.does_not_exist())
+        tx.check("account", model, key, condition=active)
+
     try:
-        raw.send(Fact, "PutItem", {"Item": item.serialize(), "ConditionExpression": "attribute_not_exists(#k)",
-                                   "ExpressionAttributeNames": {"#k": "key"}})
-    except ClientError as exc:
-        if raw.conditional_failed(exc):
-            return False
-        raise
+        run(build)
+    except Cancelled:
+        return False
     return True
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.conftest import fresh
+import pytest
+
+from tests.conftest import BACKEND, fresh
 
 OPERATOR = {"Authorization": "Bearer local-operator-key"}
 SERVER = {"Authorization": "Bearer local-server-key"}
@@ -113,6 +115,10 @@ def test_logins_racing_with_one_code_all_get_the_first_answer(api, name):
     assert {a.json["user"]["id"] for a in answers} == {answers[0].json["user"]["id"]}
 
 
+# In-process moto is not thread-safe: now and then one of eight racing transactions met its
+# half-mutated tables (a 500 from moto's internals). make dev's moto server takes one request at a
+# time (tests/e2e/test_devstack_concurrency.py races it over HTTP); the real race is proven here.
+@pytest.mark.skipif(BACKEND != "dynamodb-local", reason="moto's backend is not thread-safe: races only on DynamoDB Local")
 def test_phone_requests_racing_with_one_code_all_get_the_first_answer(api, name):
     token, code = api.login(name)["token"], fresh("phone", name)
 

@@ -16,8 +16,16 @@ from chalicelib.journeys import facts, runs, store
 from chalicelib.journeys.models import Fact
 from chalicelib.wechat import get_wechat
 from tests.integration.helpers import uid
-from tests.integration.test_bargain import started
+from tests.integration import test_bargain
+from tests.integration.journey_helpers import account
 from tests.integration.test_groupbuy import activity, join, opened
+
+
+def started(**overrides) -> bargain.Bargain:
+    """A bargain whose owner has an account: facts are recorded only for an account that is there."""
+    b = test_bargain.started(**overrides)
+    account(b.owner_id, "o" + b.owner_id, config.utcnow())
+    return b
 
 
 def fact(user_id: str, name: str, ref: str) -> Fact | None:
