@@ -64,8 +64,10 @@ def in_transaction(tx: Any, user_id: str, fact: str, ref: str, *, now: datetime,
     for a fact that must not be lost to a crash between the two and that the transaction can
     happen only once (a group's result): it is then recorded exactly when its source is. Its
     item is named ``fact:<user>`` in the transaction."""
-    tx.save(f"fact:{user_id}", _item(user_id, f"fact:{fact}", ref, now=now, props=props),
-            condition=Fact.key.does_not_exist())
+    # No condition of its own: the source's condition makes the transaction happen once, and a
+    # fact's condition failing beside it would name itself among the source's failures (a racing
+    # copy of the completing payment must see only the group's and its seat's).
+    tx.save(f"fact:{user_id}", _item(user_id, f"fact:{fact}", ref, now=now, props=props))
 
 
 def server(user_id: str, fact: str, ref: str, *, now: datetime, props: dict[str, Any] | None = None) -> bool:
