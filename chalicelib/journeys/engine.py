@@ -52,6 +52,10 @@ PAUSED_RETRY = timedelta(hours=1)  # a paused journey's due users are looked at 
 # delivery of their unit fail (WeChat down past the queue's attempts, a worker dying each time),
 # the tick finds them then and runs on from that step. Moving on rewrites the listing: no extra write.
 RESUME_AFTER = timedelta(hours=1)
+# A finished user's progress is kept this long past the goal's window: what the member screens and
+# a support question look at; then TTL removes it (the entry history, which the entry rules need,
+# is kept apart in ``journey-entries``).
+KEPT_AFTER = timedelta(days=30)
 WINDOW = (9, 21)  # China hours of the "next send window" delay
 GRANT_REASON = "journey"
 BY_HISTORY = "by_history"  # a send's coupon chosen by the category the user last bought
@@ -510,7 +514,8 @@ def _postpone(p: Progress, now: datetime) -> None:
 
 def _finish(p: Progress, status: str, now: datetime, *, counts: dict[str, int] | None = None,
             last_step: str | None = None) -> str | None:
-    actions = [Progress.status.set(status), Progress.step.remove(), Progress.seq.set(int(p.seq) + 1), *_clear()]
+    actions = [Progress.status.set(status), Progress.step.remove(), Progress.seq.set(int(p.seq) + 1), *_clear(),
+               Progress.expires_at.set(max(now, p.goal_until or now) + KEPT_AFTER)]
     if last_step:
         actions.append(Progress.last_step.set(last_step))
     if not _update(p, actions, (Progress.seq == int(p.seq)) & (Progress.status == ACTIVE),
@@ -527,7 +532,8 @@ def _convert(p: Progress, at: datetime) -> str:
         {"converted": 1} if treated else {"holdout_converted": 1}
     if p.inside:
         counts["waiting"] = counts[f"waiting:{p.step}"] = -1
-    actions = [Progress.status.set(CONVERTED), Progress.converted_at.set(at), Progress.step.remove(),
+    actions = [Progress.status.set(CONVERTED), Progress.converted_at.set(at), Progress.expires_at.set(at + KEPT_AFTER),
+               Progress.step.remove(),
                Progress.seq.set(int(p.seq) + 1), *_clear()]
     if not _update(p, actions, (Progress.seq == int(p.seq)) & Progress.status.is_in(*CONVERTIBLE), counts):
         return "moved_elsewhere"

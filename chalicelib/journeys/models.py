@@ -90,6 +90,9 @@ class Progress(Model):
     converted_at = UTCDateTimeAttribute(null=True)
     context = UnicodeAttribute(default="{}")  # JSON: the entry fact's order, coupon, product …
     goal_until = UTCDateTimeAttribute(null=True)
+    # Set when the user's steps end: kept past the goal's window (a conversion may still come),
+    # then removed (TTL), so a user's progress items, which every fact about them reads, stay few.
+    expires_at = TTLAttribute(null=True)
     by_due = ProgressByDue()
 
 

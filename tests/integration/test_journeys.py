@@ -39,7 +39,7 @@ def test_a_chain_sends_its_first_step_at_once_and_the_next_after_its_delay_once_
     tick(due)  # the same minutes read again: each unit finds itself decided
     assert texts(sandbox, user) == ["首单立减已到账", "满减券已到账"]
     [p] = progress(user, journey)
-    assert p.status == "done"
+    assert p.status == "done" and p.expires_at >= due + timedelta(days=30)  # kept a while, then TTL removes it
     figures = stats.report(journey, store.body_of(journey, 1)["steps"])
     assert (figures["entered"], figures["done"], figures["waiting"]) == (1, 1, 0)
     assert [s["sent"] for s in figures["steps"]] == [1, 0, 1]
