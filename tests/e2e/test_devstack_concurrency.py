@@ -210,3 +210,21 @@ def test_each_coupon_goes_to_one_of_the_orders_racing_for_it_while_claims_are_re
         holders = [(order_id, status) for order_id, status, retry in retries if retry == 200]
         assert len(holders) == 1, retries
         assert told_won[coupon_id] == 0 or holders[0][1] == 200, retries
+
+
+def test_logins_racing_with_one_code_all_get_the_first_answer_and_phone_requests_too(stack):
+    """The replays of [8/16] on the default stack: a mini-program retrying its login (or the phone
+    button) with one code, several times at once, gets one user and the same answer each time."""
+    name = "r" + uuid.uuid4().hex[:10]
+    code = f"demo:{name}:{uuid.uuid4().hex}"
+    logins = at_once(8, lambda _: call(stack, "POST", "/auth/login", {"code": code}))
+    no_failures(logins)
+    users = {a.body["user"]["id"] for a in logins if a.status == 200}
+    assert len(users) == 1 and {a.status for a in logins} <= {200, 503}, logins
+
+    token = next(a.body["token"] for a in logins if a.status == 200)
+    phone_code = f"phone:{name}:{uuid.uuid4().hex}"
+    phones = at_once(8, lambda _: call(stack, "POST", "/auth/phone", {"code": phone_code}, token))
+    no_failures(phones)
+    assert {a.body["user"]["level"] for a in phones if a.status == 200} == {"purchase"}
+    assert {a.status for a in phones} <= {200, 503}, phones
