@@ -152,6 +152,11 @@ def simulated_clock_allowed() -> bool:
     return os.environ.get("HUILIU_STAGE") == "local" and not in_lambda()
 
 
+def clock_lead() -> timedelta:
+    """How far the simulator has moved the clock (``set_clock``) from real time."""
+    return _offset
+
+
 def set_clock(instant: datetime | None) -> datetime:
     """Make ``utcnow()`` read ``instant`` from now on (then run on from it); None: real time."""
     global _offset
