@@ -1,9 +1,8 @@
 """The journeys a shop starts with, as documents an operator can read, change, pause or copy.
 
-    python -m chalicelib.journeys.defaults install --stage prod [--marketing-live]
-    (the local stack's demo seed, ``infra/seed.py``, installs them too)
-
-With your AWS credentials (AWS_REGION), on the stage's tables (``--stage``, as ``infra.operators``).
+Installed in a deployed stage by ``python -m infra.journeys install --stage prod [--marketing-live]``
+(a workstation's command, outside the Lambda package); the local stack's demo seed,
+``infra/seed.py``, installs them too.
 
 Two kinds:
 
@@ -26,9 +25,6 @@ publish). Each is marked ``built_in`` with its default's name. The templates are
 """
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,28 +204,3 @@ def _untouched(head: Any, name: str) -> bool:
 
     return (head.built_in == name and int(head.version) == 1 and head.live_version is None
             and head.status == store.DRAFT and head.updated_by == BY)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.journeys.defaults",
-                                     description="Install the default journeys (idempotent).")
-    sub = parser.add_subparsers(dest="command", required=True)
-    cmd = sub.add_parser("install", help="save the defaults that do not exist; service notices go live")
-    cmd.add_argument("--stage", required=True, help="local, dev or prod: whose tables")
-    cmd.add_argument("--marketing-live", action="store_true",
-                     help="publish the marketing chains too (by default they stay drafts)")
-    cmd.add_argument("--only", nargs="+", choices=[d.name for d in DEFAULTS], help="these defaults only")
-    args = parser.parse_args(argv)
-    from infra.catalogue.__main__ import STAGES, stage_env  # a workstation's tool: infra is there
-
-    if args.stage not in STAGES:
-        parser.error(f"--stage must be one of {', '.join(STAGES)}")
-    stage_env(args.stage, os.environ)
-    result = install(now=config.utcnow(), marketing_live=args.marketing_live, only=args.only)
-    for name, what in result.items():
-        print(f"{name}: {what}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.journeys import defaults, facts, store
 from chalicelib.wakeup.models import Consent
+from infra import journeys as journeys_cli
 from tests.integration.journey_helpers import person, tick
 
 NOW = datetime(2028, 3, 1, 2, tzinfo=timezone.utc)  # 10:00 in China
@@ -41,10 +42,10 @@ def test_install_leaves_what_exists_and_marks_each_built_in(dynamodb):
 def test_the_command_installs_on_the_stage_it_names(dynamodb, monkeypatch, capsys):
     for name in ("HUILIU_STAGE", "HUILIU_TABLE_PREFIX", "HUILIU_DYNAMODB_ENDPOINT"):
         monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after: the command sets them
-    assert defaults.main(["install", "--stage", "local", "--only", "order-paid", "group-failed"]) == 0
+    assert journeys_cli.main(["install", "--stage", "local", "--only", "order-paid", "group-failed"]) == 0
     assert capsys.readouterr().out.splitlines() == ["order-paid: left", "group-failed: left"]
     with pytest.raises(SystemExit):
-        defaults.main(["install", "--stage", "staging"])
+        journeys_cli.main(["install", "--stage", "staging"])
 
 
 def test_a_deployed_install_publishes_the_notices_and_leaves_the_marketing_chains_drafts(dynamodb, monkeypatch):
